@@ -48,7 +48,7 @@ interface Candidate {
 
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression'])
 
-function isFunction(node: AstNode | null | undefined): node is AstNode {
+function isFunction(node: AstNode | null | undefined): boolean {
   return !!node && FUNCTION_TYPES.has(node.type)
 }
 

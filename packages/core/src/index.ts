@@ -1,1 +1,8 @@
-export {}
+export * from './annotations'
+export * from './diagnostics'
+export * from './functionOptions'
+export * from './manifest'
+export * from './options'
+export * from './transform'
+export * from './analyzer'
+export * from './analyze'

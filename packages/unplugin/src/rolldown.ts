@@ -1,1 +1,3 @@
-export {}
+import { unplugin } from './index'
+
+export default unplugin.rolldown

@@ -1,0 +1,160 @@
+// Build benchmark: esbuild bundling the ESM build of date-fns, bare vs. with the persist plugin, with 20 and
+// 200 functions annotated; cold (fresh process, empty analysis cache) and warm (fresh process, cache present).
+// Every measurement runs in its own process; the medians of alternating runs are compared as ratios.
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const repo = path.resolve(here, '..')
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+const COUNTS = [20, 200]
+
+if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4])
+else await main()
+
+async function main() {
+  const dateFns = path.join(repo, 'node_modules/date-fns')
+  if (!fs.existsSync(dateFns)) throw new Error('bench/build.mjs needs date-fns: run `npx pnpm@10.34.8 install` at the repository root.')
+  const version = JSON.parse(fs.readFileSync(path.join(dateFns, 'package.json'), 'utf8')).version
+  const pluginKind = fs.existsSync(path.join(repo, 'packages/unplugin/dist/esbuild.js')) ? '@persist/unplugin/esbuild' : 'analyzer-only onLoad (unplugin not built)'
+  console.log(`date-fns ${version}, plugin: ${pluginKind}, ${ROUNDS} alternating rounds, medians`)
+  const rows = []
+  for (const count of COUNTS) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `persist-bench-${count}-`))
+    try {
+      const annotated = prepareProject(dateFns, dir, count)
+      const times = { bare: [], cold: [], warm: [], analysisCold: [], analysisWarm: [] }
+      const cache = path.join(dir, 'node_modules/.cache')
+      for (let round = 0; round < ROUNDS; round++) {
+        times.bare.push(runChild('bare', dir))
+        fs.rmSync(cache, { recursive: true, force: true })
+        times.cold.push(runChild('plugin', dir))
+        times.warm.push(runChild('plugin', dir))
+        fs.rmSync(cache, { recursive: true, force: true })
+        times.analysisCold.push(runChild('analysis', dir))
+        times.analysisWarm.push(runChild('analysis', dir))
+      }
+      rows.push({ annotated, ...Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) })
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const cell = (v, w) => String(v).padStart(w)
+  console.log('\nesbuild with the plugin (end to end: load plugin, analyse, rewrite, bundle) against bare esbuild')
+  console.log('annotated | bare ms | cold ms | warm ms | cold / bare | warm / bare')
+  for (const r of rows) {
+    console.log(`${cell(r.annotated, 9)} | ${cell(r.bare.toFixed(0), 7)} | ${cell(r.cold.toFixed(0), 7)} | ${cell(r.warm.toFixed(0), 7)} | ${cell((r.cold / r.bare).toFixed(2), 11)} | ${cell((r.warm / r.bare).toFixed(2), 11)}`)
+  }
+  console.log('\nthe analysis alone (load @persist/core, analyzeFile on every annotated file, flush), as extra time over the bare build')
+  console.log('annotated | cold ms | warm ms | +cold / bare | +warm / bare')
+  for (const r of rows) {
+    console.log(`${cell(r.annotated, 9)} | ${cell(r.analysisCold.toFixed(0), 7)} | ${cell(r.analysisWarm.toFixed(0), 7)} | ${cell((r.analysisCold / r.bare).toFixed(2), 12)} | ${cell((r.analysisWarm / r.bare).toFixed(2), 12)}`)
+  }
+  console.log('\ntargets: warm / bare <= 1.10, cold / bare <= 2.00')
+}
+
+/** Copies the ESM files of date-fns and puts `/* @persist *\/` above the exported function of `count` modules. */
+function prepareProject(dateFns, dir, count) {
+  const src = path.join(dir, 'src')
+  // Copy real files (node_modules/date-fns is a pnpm symlink): the annotations must never touch the install.
+  fs.cpSync(fs.realpathSync(dateFns), src, { recursive: true, dereference: true, filter: (f) => fs.statSync(f).isDirectory() || f.endsWith('.js') })
+  if (fs.lstatSync(src).isSymbolicLink() || fs.realpathSync(src).includes(`${path.sep}node_modules${path.sep}`)) {
+    throw new Error(`bench/build.mjs: ${src} is not a private copy; refusing to annotate it`)
+  }
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bench', private: true, type: 'module' }))
+  let annotated = 0
+  for (const name of fs.readdirSync(src).sort()) {
+    if (annotated === count) break
+    const file = path.join(src, name)
+    if (!name.endsWith('.js') || name === 'index.js' || !fs.statSync(file).isFile()) continue
+    const code = fs.readFileSync(file, 'utf8')
+    const at = code.search(/^export function /m)
+    if (at === -1) continue
+    fs.writeFileSync(file, `${code.slice(0, at)}/* @persist */\n${code.slice(at)}`)
+    annotated++
+  }
+  // A project's sources are usually older than a second: outside the window where stats cannot be trusted.
+  const past = new Date(Date.now() - 60_000)
+  for (const entry of fs.readdirSync(dir, { recursive: true })) fs.utimesSync(path.join(dir, entry), past, past)
+  fs.utimesSync(dir, past, past)
+  return annotated
+}
+
+function runChild(mode, dir) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, dir], { encoding: 'utf8' })
+  return Number(out.trim().split('\n').pop())
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[sorted.length >> 1]
+}
+
+/** One build (or analysis) in this process; prints its wall time in ms, including loading the plugin or core. */
+async function child(mode, dir) {
+  if (mode === 'analysis') return analysisOnly(dir)
+  const esbuild = await import(pathToFileURL(path.join(repo, 'node_modules/esbuild/lib/main.js')).href)
+  const start = performance.now()
+  const plugins = mode === 'plugin' ? [await loadPlugin(dir)] : []
+  const result = await esbuild.build({
+    entryPoints: [path.join(dir, 'src/index.js')],
+    absWorkingDir: dir,
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    external: ['@persist/runtime'],
+    logLevel: 'silent',
+    plugins,
+  })
+  const elapsed = performance.now() - start
+  if (result.errors.length > 0) throw new Error(result.errors.map((e) => e.text).join('\n'))
+  console.log(elapsed.toFixed(2))
+}
+
+/** What the analysis costs by itself: every annotated file analysed as a plugin would, in one process. */
+async function analysisOnly(dir) {
+  const src = path.join(dir, 'src')
+  const files = fs.readdirSync(src).filter((f) => f.endsWith('.js')).map((f) => path.join(src, f))
+  const start = performance.now()
+  const { createAnalyzer } = await import(pathToFileURL(path.join(repo, 'packages/core/dist/index.js')).href)
+  const analyzer = createAnalyzer({ root: dir })
+  let functions = 0
+  for (const file of files) {
+    const code = fs.readFileSync(file, 'utf8')
+    if (code.includes('@persist')) functions += analyzer.analyzeFile(file, code).functions.length
+  }
+  analyzer.flush()
+  const elapsed = performance.now() - start
+  if (functions === 0) throw new Error('no persisted function analysed')
+  console.log(elapsed.toFixed(2))
+}
+
+async function loadPlugin(dir) {
+  const unplugin = path.join(repo, 'packages/unplugin/dist/esbuild.js')
+  if (fs.existsSync(unplugin)) {
+    const { default: persist } = await import(pathToFileURL(unplugin).href)
+    return persist({ root: dir })
+  }
+  // Until the unplugin package is built: the analyzer alone, in a native onLoad for annotated files.
+  const { createAnalyzer } = await import(pathToFileURL(path.join(repo, 'packages/core/dist/index.js')).href)
+  const fsp = await import('node:fs/promises')
+  return {
+    name: 'persist-analyzer-only',
+    setup(build) {
+      const analyzer = createAnalyzer({ root: dir })
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+        const code = await fsp.readFile(args.path, 'utf8')
+        if (!code.includes('@persist')) return undefined
+        analyzer.analyzeFile(args.path, code)
+        return { contents: code, loader: 'js' }
+      })
+      build.onEnd(() => {
+        analyzer.flush()
+      })
+    },
+  }
+}

@@ -1,0 +1,246 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { type FileStamp, readCacheFile, writeCacheFile } from './diskCache'
+import { observedLongAfter } from './racy'
+import { statDirMtime } from './resultMemo'
+import type { MemoEntry } from './resultMemo'
+import { hashParts, sha256Bytes, sha256 } from './hash'
+import { summarizeFile } from './summarize'
+import type { FileSummary } from './summary'
+
+/** Stamps of files not seen in this process are kept up to this many. */
+const MAX_STAMPS = 50_000
+
+export interface FileStoreStats {
+  /** Files parsed and summarised (cache misses). */
+  parses: number
+  /** Files whose content was read and hashed. */
+  reads: number
+  /** File analyses reused whole because none of their inputs changed. */
+  reuses: number
+}
+
+/**
+ * Content-addressed access to the files of a project: a file's content hash comes from a trusted stat
+ * when nothing about the file changed, and from its bytes otherwise; summaries are cached by content hash
+ * in memory and, through `flush`, on disk.
+ */
+/** The small part of the cache, read at start: stamps and finished analyses. */
+interface CacheIndex {
+  stamps: Map<string, FileStamp>
+  results: Map<string, MemoEntry<unknown>>
+}
+
+const isIndex = (v: unknown): v is CacheIndex => v instanceof Object && (v as CacheIndex).stamps instanceof Map && (v as CacheIndex).results instanceof Map
+const isSummaries = (v: unknown): v is Map<string, FileSummary> => v instanceof Map
+
+/**
+ * Content-addressed access to the files of a project: a file's content hash comes from a trusted stat
+ * when nothing about the file changed, and from its bytes otherwise; summaries are cached by content hash
+ * in memory and, through `flush`, on disk. The disk cache is two files: a small index read at start, and the
+ * summaries, read only when a warm build needs one (a build whose analyses are all reused never reads them).
+ */
+export class FileStore {
+  readonly stats: FileStoreStats = { parses: 0, reads: 0, reuses: 0 }
+  private stamps = new Map<string, FileStamp>()
+  private summaries = new Map<string, FileSummary>()
+  private summariesLoaded: boolean
+  /** Finished analyses by file, reused while all their inputs are unchanged. */
+  readonly results = new Map<string, MemoEntry<unknown>>()
+  /** Files stat-checked in the current pass; cleared by `beginPass`. */
+  private checked = new Map<string, string | undefined>()
+  /** Text read in the current pass, so a summary miss does not read the file twice. */
+  private texts = new Map<string, string>()
+  /** Directory mtimes and summaries looked up in the current pass. */
+  private dirMtimes = new Map<string, number>()
+  private passSummaries = new Map<string, FileSummary | undefined>()
+  private seen = new Set<string>()
+  private currentKeys = new Map<string, string>()
+  private dirtyIndex = false
+  private dirtySummaries = false
+  private readonly cacheDir: string | undefined
+  private readonly formatKey: string
+
+  constructor(cacheDir: string | undefined, formatKey: string) {
+    this.cacheDir = cacheDir
+    this.formatKey = formatKey
+    this.summariesLoaded = !cacheDir
+    if (!cacheDir) return
+    const index = readCacheFile(path.join(cacheDir, 'index.bin'), formatKey, isIndex)
+    if (index) {
+      this.stamps = index.stamps
+      for (const [file, entry] of index.results) this.results.set(file, entry)
+    }
+  }
+
+  private loadSummaries(): void {
+    if (this.summariesLoaded) return
+    this.summariesLoaded = true
+    const stored = readCacheFile(path.join(this.cacheDir!, 'summaries.bin'), this.formatKey, isSummaries)
+    if (stored) for (const [key, summary] of stored) if (!this.summaries.has(key)) this.summaries.set(key, summary)
+  }
+  /** Starts an analysis pass: every file is stat-checked again. */
+  beginPass(): void {
+    this.checked.clear()
+    this.texts.clear()
+    this.dirMtimes.clear()
+    this.passSummaries.clear()
+  }
+
+  /** A directory's mtime (-1 when missing), stat-ed once per pass. */
+  dirMtime(dir: string): number {
+    let mtime = this.dirMtimes.get(dir)
+    if (mtime === undefined) this.dirMtimes.set(dir, (mtime = statDirMtime(dir)))
+    return mtime
+  }
+
+  /** Every file whose content hash was asked for in this pass, with the answer (null: missing). */
+  passInputs(): Array<[string, string | null]> {
+    return [...this.checked].map(([file, hash]) => [file, hash ?? null])
+  }
+
+  /** Records a finished analysis; it is written to disk by the next `flush`. */
+  setResult(file: string, entry: MemoEntry<unknown>): void {
+    this.results.set(file, entry)
+    this.dirtyIndex = true
+  }
+
+  /** Forgets what is known about a file's content (or every file's). */
+  invalidate(file?: string): void {
+    if (file === undefined) {
+      this.stamps.clear()
+      this.results.clear()
+      this.beginPass()
+    } else {
+      this.stamps.delete(file)
+      this.checked.delete(file)
+      this.texts.delete(file)
+      this.passSummaries.delete(file)
+      this.dirMtimes.clear()
+    }
+  }
+
+  /** The content hash of a file as it is now, or undefined when it does not exist. */
+  contentHash(file: string): string | undefined {
+    if (this.checked.has(file)) return this.checked.get(file)
+    const hash = this.computeContentHash(file)
+    this.checked.set(file, hash)
+    return hash
+  }
+
+  /** The text of a file as it is now. */
+  text(file: string): string | undefined {
+    const cached = this.texts.get(file)
+    if (cached !== undefined) return cached
+    return this.readFresh(file)?.text
+  }
+
+  /** The summary of a file (`code` overrides what is on disk), parsing only on a content-hash miss. */
+  summary(file: string, code?: string): FileSummary | undefined {
+    if (code === undefined && this.passSummaries.has(file)) return this.passSummaries.get(file)
+    const summary = this.summaryUncached(file, code)
+    this.passSummaries.set(file, summary)
+    return summary
+  }
+
+  private summaryUncached(file: string, code?: string): FileSummary | undefined {
+    let contentHash: string | undefined
+    if (code !== undefined) {
+      contentHash = sha256(code)
+      this.checked.set(file, contentHash)
+      this.texts.set(file, code)
+    } else contentHash = this.contentHash(file)
+    if (contentHash === undefined) return undefined
+    const key = hashParts([file, contentHash])
+    if (!this.summaries.has(key)) this.loadSummaries()
+    const hit = this.summaries.get(key)
+    if (hit) {
+      this.currentKeys.set(file, key)
+      return hit
+    }
+    let text = code ?? this.texts.get(file)
+    if (text === undefined) {
+      const fresh = this.readFresh(file)
+      if (!fresh) return undefined
+      text = fresh.text
+      if (fresh.hash !== contentHash) return this.summaryUncached(file)
+    }
+    this.stats.parses++
+    const summary = summarizeFile(file, text)
+    // Older versions of this file are not needed any more (watch mode would otherwise keep every edit).
+    const previous = this.currentKeys.get(file)
+    if (previous !== undefined && previous !== key) this.summaries.delete(previous)
+    this.currentKeys.set(file, key)
+    this.summaries.set(key, summary)
+    this.dirtySummaries = true
+    return summary
+  }
+
+  /** Writes the disk cache; throws when it cannot (the caller turns that into a warning). */
+  flush(): void {
+    if (!this.cacheDir || (!this.dirtyIndex && !this.dirtySummaries)) return
+    const stamps = new Map<string, FileStamp>()
+    for (const [file, stamp] of this.stamps) if (this.seen.has(file)) stamps.set(file, stamp)
+    for (const [file, stamp] of this.stamps) {
+      if (stamps.size >= MAX_STAMPS) break
+      if (!stamps.has(file)) stamps.set(file, stamp)
+    }
+    if (this.dirtySummaries) {
+      // Summaries used in this process, then those of other known files (analysed by earlier builds).
+      const summaries = new Map<string, FileSummary>()
+      for (const key of this.currentKeys.values()) {
+        const summary = this.summaries.get(key)
+        if (summary) summaries.set(key, summary)
+      }
+      for (const [file, stamp] of stamps) {
+        const key = hashParts([file, stamp.contentHash])
+        const summary = this.summaries.get(key)
+        if (summary) summaries.set(key, summary)
+      }
+      writeCacheFile(path.join(this.cacheDir, 'summaries.bin'), this.formatKey, summaries)
+      this.dirtySummaries = false
+    }
+    const results = new Map<string, MemoEntry<unknown>>()
+    for (const [file, entry] of this.results) if (results.size < MAX_STAMPS) results.set(file, entry)
+    writeCacheFile(path.join(this.cacheDir, 'index.bin'), this.formatKey, { stamps, results } satisfies CacheIndex)
+    this.dirtyIndex = false
+  }
+
+  private computeContentHash(file: string): string | undefined {
+    const stat = fs.statSync(file, { throwIfNoEntry: false })
+    if (!stat || !stat.isFile()) return undefined
+    this.seen.add(file)
+    const stamp = this.stamps.get(file)
+    if (
+      stamp &&
+      stamp.size === stat.size &&
+      stamp.mtimeMs === stat.mtimeMs &&
+      stamp.ctimeMs === stat.ctimeMs &&
+      stamp.ino === stat.ino &&
+      observedLongAfter(stat.mtimeMs, stamp.readAt)
+    ) {
+      return stamp.contentHash
+    }
+    return this.readFresh(file, stat)?.hash
+  }
+
+  private readFresh(file: string, stat?: fs.Stats): { text: string; hash: string } | undefined {
+    let bytes: Buffer
+    const readAt = Date.now()
+    try {
+      stat ??= fs.statSync(file)
+      bytes = fs.readFileSync(file)
+    } catch {
+      return undefined
+    }
+    this.stats.reads++
+    const hash = sha256Bytes(bytes)
+    const text = bytes.toString('utf8')
+    this.stamps.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, contentHash: hash, readAt })
+    this.checked.set(file, hash)
+    this.texts.set(file, text)
+    this.seen.add(file)
+    this.dirtyIndex = true
+    return { text, hash }
+  }
+}

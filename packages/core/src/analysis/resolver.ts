@@ -1,0 +1,120 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import type { NapiResolveOptions, ResolverFactory } from 'oxc-resolver'
+import { dirsUnchanged, resolutionDirs } from './resultMemo'
+
+/** Extensions of files the analysis parses as code. */
+export const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']
+
+/** What an import specifier points at, as far as hashing is concerned. */
+export type Resolution =
+  | { kind: 'code'; path: string }
+  /** JSON and other assets a bundler would import: their content counts. */
+  | { kind: 'asset'; path: string }
+  /** A file inside `node_modules`: its package's name and version count. */
+  | { kind: 'package'; packageJson: string }
+  | { kind: 'builtin'; name: string }
+  | { kind: 'unresolved'; error: string }
+
+/** A resolution and the directories (with their mtimes) whose listings decided it. */
+export interface ResolvedImport {
+  resolution: Resolution
+  dirs: Array<[dir: string, mtimeMs: number]>
+}
+
+export interface ModuleResolver {
+  resolve(fromFile: string, specifier: string): ResolvedImport
+  /** Forgets cached file-system facts (a file was added, removed or renamed). */
+  clear(): void
+  /** The tsconfig in effect, if one was found, to watch it. */
+  tsconfigPath: string | undefined
+}
+
+/** The nearest `tsconfig.json` at or above `dir`. */
+export function findTsconfig(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const candidate = path.join(d, 'tsconfig.json')
+    if (fs.existsSync(candidate)) return candidate
+    if (path.dirname(d) === d) return undefined
+  }
+}
+
+const NODE_MODULES_RE = /[\\/]node_modules[\\/]/
+
+/**
+ * Resolves specifiers the way a bundler resolving for Node would: tsconfig `paths`/`baseUrl`,
+ * package `exports`/`imports` with the runtime conditions, `.js` specifiers that name `.ts` sources.
+ */
+export function createModuleResolver(root: string, tsconfig: string | false | undefined, dirMtime: (dir: string) => number): ModuleResolver {
+  const tsconfigPath = tsconfig === false ? undefined : tsconfig ? path.resolve(root, tsconfig) : findTsconfig(root)
+  const resolveOptions: NapiResolveOptions = {
+    ...(tsconfigPath ? { tsconfig: { configFile: tsconfigPath, references: 'auto' as const } } : {}),
+    conditionNames: ['node', 'import', 'module', 'default'],
+    mainFields: ['module', 'main'],
+    extensions: [...CODE_EXTENSIONS, '.json'],
+    extensionAlias: {
+      '.js': ['.ts', '.tsx', '.js', '.jsx'],
+      '.jsx': ['.tsx', '.jsx'],
+      '.mjs': ['.mts', '.mjs'],
+      '.cjs': ['.cts', '.cjs'],
+    },
+    builtinModules: true,
+  }
+  // Loaded on first use: a warm build whose analyses are all reused never resolves anything.
+  let factory: ResolverFactory | undefined
+  const getFactory = () => (factory ??= new (createRequire(import.meta.url)('oxc-resolver') as typeof import('oxc-resolver')).ResolverFactory(resolveOptions))
+  const memo = new Map<string, ResolvedImport & { recordedAt: number }>()
+  const clear = () => {
+    memo.clear()
+    factory?.clearCache()
+  }
+  return {
+    tsconfigPath,
+    clear,
+    resolve(fromFile, specifier) {
+      const dir = path.dirname(fromFile)
+      const memoKey = `${dir}\0${specifier}`
+      const hit = memo.get(memoKey)
+      if (hit) {
+        if (dirsUnchanged(hit.dirs, hit.recordedAt, dirMtime)) return hit
+        // A file may have appeared that resolves first now; the resolver's own file-system cache is stale too.
+        clear()
+      }
+      const recordedAt = Date.now()
+      const resolution = resolveUncached(getFactory(), dir, specifier)
+      const dirs = resolutionDirs(root, fromFile, specifier, resolution).map((d): [string, number] => [d, dirMtime(d)])
+      const entry = { resolution, dirs, recordedAt }
+      memo.set(memoKey, entry)
+      return entry
+    },
+  }
+}
+
+function resolveUncached(factory: ResolverFactory, dir: string, specifier: string): Resolution {
+  // Bundler queries (`./x.svg?raw`) are not part of the path.
+  const bare = specifier.replace(/\?.*$/s, '')
+  if (bare.startsWith('node:')) return { kind: 'builtin', name: bare }
+  const result = factory.sync(dir, bare)
+  if (result.builtin) return { kind: 'builtin', name: result.builtin.resolved }
+  if (result.error) {
+    if (/builtin/i.test(result.error)) return { kind: 'builtin', name: `node:${bare}` }
+    return { kind: 'unresolved', error: result.error }
+  }
+  const file = result.path
+  if (!file) return { kind: 'unresolved', error: 'no path' }
+  if (NODE_MODULES_RE.test(file)) {
+    const packageJson = result.packageJsonPath ?? findPackageJson(file)
+    if (packageJson) return { kind: 'package', packageJson }
+  }
+  if (CODE_EXTENSIONS.includes(path.extname(file)) && specifier === bare) return { kind: 'code', path: file }
+  return { kind: 'asset', path: file }
+}
+
+function findPackageJson(file: string): string | undefined {
+  for (let d = path.dirname(file); ; d = path.dirname(d)) {
+    const candidate = path.join(d, 'package.json')
+    if (fs.existsSync(candidate)) return candidate
+    if (path.dirname(d) === d) return undefined
+  }
+}

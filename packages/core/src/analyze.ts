@@ -1,0 +1,42 @@
+import path from 'node:path'
+import { type AnalyzerOptions, createAnalyzer, type FunctionDependency } from './analyzer'
+import type { Diagnostic } from './diagnostics'
+
+/** Options of {@link analyze}: those of the analyzer, with a root that defaults to the working directory. */
+export interface AnalyzeOptions extends Partial<AnalyzerOptions> {}
+
+/** The whole-program answer for a CLI: every persisted function's id, hash and what the hash covers. */
+export interface AnalyzeResult {
+  functions: Array<{ id: string; hash: string; file: string; deps: FunctionDependency[] }>
+  /** Diagnostics of every level (errors included), located at file:line:col. */
+  warnings: Diagnostic[]
+}
+
+/**
+ * Analyses the persisted functions of `files` (paths relative to the root or absolute), e.g. for a CLI
+ * that explains why a function's hash changed by diffing `deps` between two runs.
+ */
+export function analyze(files: string[], options: AnalyzeOptions = {}): AnalyzeResult {
+  const root = path.resolve(options.root ?? process.cwd())
+  const analyzer = createAnalyzer({ ...options, root })
+  const result: AnalyzeResult = { functions: [], warnings: [] }
+  const seen = new Set<string>()
+  for (const file of files) {
+    const abs = path.resolve(root, file)
+    result.warnings.push(...analyzer.annotationDiagnostics(abs))
+    const analysis = analyzer.analyzeFile(abs)
+    for (const fn of analysis.functions) {
+      result.functions.push({ id: fn.id, hash: fn.hash, file: path.relative(root, abs).split(path.sep).join('/'), deps: fn.deps })
+    }
+    for (const d of analysis.diagnostics) {
+      const key = `${d.code}\0${d.file}\0${d.offset}\0${d.message}`
+      if (!seen.has(key)) {
+        seen.add(key)
+        result.warnings.push(d)
+      }
+    }
+  }
+  const flushWarning = analyzer.flush()
+  if (flushWarning) result.warnings.push({ level: 'warning', code: 'PERSIST_CACHE_WRITE', message: flushWarning, file: root, line: 1, column: 1, offset: 0 })
+  return result
+}

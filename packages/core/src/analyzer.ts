@@ -1,0 +1,238 @@
+import path from 'node:path'
+import corePackage from '../package.json' with { type: 'json' }
+import type { Diagnostic } from './diagnostics'
+import { FileStore, type FileStoreStats } from './analysis/fileStore'
+import { GraphBuilder, type GraphContext } from './analysis/graph'
+import { HASH_FORMAT_VERSION, hashParts, sha256 } from './analysis/hash'
+import { isMemoValid } from './analysis/resultMemo'
+import { functionDiagnostics, problemDiagnostics } from './analysis/report'
+import { createModuleResolver } from './analysis/resolver'
+import { hashGraph } from './analysis/scc'
+
+export { HASH_FORMAT_VERSION } from './analysis/hash'
+
+/** Options of {@link createAnalyzer}. */
+export interface AnalyzerOptions {
+  /** Project root: function ids and `deps` paths are relative to it. */
+  root: string
+  /**
+   * tsconfig whose `paths`/`baseUrl` resolve imports; `false` for none.
+   * @default the nearest `tsconfig.json` at or above `root`, if any
+   */
+  tsconfig?: string | false
+  /**
+   * Directory of the on-disk analysis cache (parse results by content hash); `false` keeps it in memory only.
+   * @default `<root>/node_modules/.cache/persist-analysis`
+   */
+  cacheDir?: string | false
+  /**
+   * Report impure reads (non-deterministic sources, reassigned module-level bindings) as errors, not warnings.
+   * @default false
+   */
+  strict?: boolean
+}
+
+/** Per-function settings the caller knows from the parsed `@persist({ … })` options. */
+export interface FunctionSettings {
+  /** Overrides the name part of the id (the `name` option). */
+  name?: string
+  /** Accept impure reads knowingly: no impurity diagnostics for this function. */
+  allowImpure?: boolean
+}
+
+/** A declaration (or external input) a persisted function's hash depends on. */
+export interface FunctionDependency {
+  /** Root-relative posix path; a builtin's name (`node:fs`) for builtins. */
+  file: string
+  /** The declaration's name, `name@version` for a package, `(content)` for an asset, `*` for a whole module. */
+  declaration: string
+}
+
+/** The analysis of one persisted function. */
+export interface AnalyzedFunction {
+  /** Qualified name in its file: `load`, `Svc.compute`, `default`. */
+  name: string
+  /** `<root-relative posix path>#<name>`, e.g. `src/jobs.ts#load`. */
+  id: string
+  /** Hex SHA-256 of the function's code and everything it reaches. */
+  hash: string
+  /** `node.start` of the function node in the analysed code. */
+  start: number
+  deps: FunctionDependency[]
+}
+
+/** The analysis of the persisted functions declared in one file. */
+export interface AnalyzedFile {
+  functions: AnalyzedFunction[]
+  /** Absolute paths of every file whose change can change one of these hashes. */
+  watchFiles: string[]
+  diagnostics: Diagnostic[]
+}
+
+export interface Analyzer {
+  /**
+   * Hashes the persisted functions declared in `file`. `code` is its current content (read from disk when
+   * absent); every other file is read from disk, re-read only when its stat or content changed.
+   */
+  analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>): AnalyzedFile
+  /** Errors in the `@persist` comments of a file (what `analyzeFile` leaves to the transform to report). */
+  annotationDiagnostics(file: string, code?: string): Diagnostic[]
+  /** A file changed, was added or removed (watch mode); without an argument, forget everything. */
+  invalidate(file?: string): void
+  /** Writes the on-disk cache. Returns a warning message when it could not be written (the first time only). */
+  flush(): string | undefined
+  /** Counters for tests and benchmarks. */
+  readonly stats: Readonly<FileStoreStats>
+}
+
+/** `<root-relative posix path>#<name>`: the id the runtime keys a persisted function by. */
+export function functionId(root: string, file: string, name: string): string {
+  return `${path.relative(root, file).split(path.sep).join('/')}#${name}`
+}
+
+/** Code-point order: stable across locales, and much faster than `localeCompare`. */
+function compareDeps(a: FunctionDependency, b: FunctionDependency): number {
+  const x = `${a.file}\0${a.declaration}`
+  const y = `${b.file}\0${b.declaration}`
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** Bumped when the cached summary format changes; the core version covers every other code change. */
+const SUMMARY_FORMAT = 2
+
+/** Creates an analyzer that keeps its caches across calls (watch mode) and, via `flush`, across processes. */
+export function createAnalyzer(options: AnalyzerOptions): Analyzer {
+  const root = path.resolve(options.root)
+  const cacheDir = options.cacheDir === false ? undefined : path.resolve(root, options.cacheDir ?? 'node_modules/.cache/persist-analysis')
+  const formatKey = `core ${corePackage.version} hash ${HASH_FORMAT_VERSION} summary ${SUMMARY_FORMAT}`
+  const store = new FileStore(cacheDir, formatKey)
+  const resolver = createModuleResolver(root, options.tsconfig, (dir) => store.dirMtime(dir))
+  let tsconfigHash: string | undefined
+  let flushWarned = false
+  const relPaths = new Map<string, string>()
+  const packages = new Map<string, { name: string; version: string; file: string } | undefined>()
+
+  const readPackage = (file: string) => {
+    const contentHash = store.contentHash(file)
+    if (contentHash === undefined) return undefined
+    const key = `${file}\0${contentHash}`
+    if (!packages.has(key)) {
+      let info: { name: string; version: string; file: string } | undefined
+      try {
+        const json = JSON.parse(store.text(file) ?? '')
+        if (typeof json.name === 'string' && typeof json.version === 'string') info = { name: json.name, version: json.version, file }
+      } catch {
+        // Not JSON: the enclosing package.json decides.
+      }
+      packages.set(key, info)
+    }
+    return packages.get(key)
+  }
+  /** A nested package.json (`{ "type": "module" }` in a dist folder) has no name: look further up. */
+  const packageInfo = (packageJson: string) => {
+    for (let dir = path.dirname(packageJson); path.basename(dir) !== 'node_modules'; dir = path.dirname(dir)) {
+      const info = readPackage(path.join(dir, 'package.json'))
+      if (info) return info
+      if (path.dirname(dir) === dir) return undefined
+    }
+    return undefined
+  }
+
+  return {
+    get stats() {
+      return store.stats
+    },
+    analyzeFile(file, code, settings = {}) {
+      const abs = path.resolve(root, file)
+      store.beginPass()
+      if (resolver.tsconfigPath) {
+        // A changed tsconfig can change what every import resolves to.
+        const current = store.contentHash(resolver.tsconfigPath)
+        if (tsconfigHash !== undefined && current !== tsconfigHash) resolver.clear()
+        tsconfigHash = current
+      }
+      const memoKey = hashParts([abs, (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '', JSON.stringify(settings), String(!!options.strict)])
+      const memo = store.results.get(abs)
+      if (memo && memo.key === memoKey && isMemoValid(memo, (f) => store.contentHash(f), (d) => store.dirMtime(d))) {
+        const hit = memo.result as AnalyzedFile
+        store.stats.reuses++
+        return { functions: hit.functions, watchFiles: [...hit.watchFiles], diagnostics: [...hit.diagnostics] }
+      }
+      const dirs = new Map<string, number>()
+      const summary = store.summary(abs, code)
+      const watch = new Set<string>([abs])
+      if (resolver.tsconfigPath) watch.add(resolver.tsconfigPath)
+      const diagnostics: Diagnostic[] = []
+      if (!summary) return { functions: [], watchFiles: [...watch], diagnostics }
+
+      const ctx: GraphContext = {
+        summary: (f) => (f === abs ? summary : store.summary(f)),
+        resolve: (from, specifier) => {
+          let resolved = resolver.resolve(from, specifier)
+          const r = resolved.resolution
+          if ((r.kind === 'code' || r.kind === 'asset') && store.contentHash(r.path) === undefined) {
+            // The file it resolved to is gone: resolve again from a clean slate.
+            resolver.clear()
+            resolved = resolver.resolve(from, specifier)
+          }
+          for (const [dir, mtime] of resolved.dirs) if (!dirs.has(dir)) dirs.set(dir, mtime)
+          return resolved.resolution
+        },
+        packageInfo,
+        contentHash: (f) => store.contentHash(f),
+        watch: (f) => watch.add(f),
+      }
+
+      const sourceOf = (f: string) => (f === abs && code !== undefined ? code : store.text(f))
+      const functions: AnalyzedFunction[] = []
+      const graph = new GraphBuilder(ctx, root, relPaths)
+      summary.roots.forEach((rootSummary, index) => {
+        const own = settings[rootSummary.name] ?? {}
+        const id = functionId(root, abs, own.name ?? rootSummary.name)
+        const start = graph.addRoot(abs, index)
+        const hashes = hashGraph(graph.nodes, start)
+        const deps = new Map<string, FunctionDependency>()
+        for (const nodeId of hashes.keys()) {
+          const dep = graph.nodes.get(nodeId)?.dep
+          if (nodeId !== start && dep) deps.set(`${dep.file}\0${dep.declaration}`, dep)
+        }
+        functions.push({
+          name: rootSummary.name,
+          id,
+          hash: hashes.get(start)!,
+          start: rootSummary.start,
+          deps: [...deps.values()].sort(compareDeps),
+        })
+        const allowImpure = own.allowImpure ?? rootSummary.allowImpure
+        diagnostics.push(...functionDiagnostics(graph.nodes, start, rootSummary.name, id, { strict: !!options.strict, allowImpure }, sourceOf))
+      })
+      diagnostics.push(...problemDiagnostics(graph.problems, sourceOf))
+      for (const f of graph.codeFiles) {
+        if (f === abs) continue
+        for (const d of ctx.summary(f)?.diagnostics ?? []) if (d.code === 'PERSIST_PARSE_ERROR') diagnostics.push(d)
+      }
+      const result: AnalyzedFile = { functions, watchFiles: [...watch].sort(), diagnostics }
+      const inputs = store.passInputs().filter(([f]) => f !== abs)
+      store.setResult(abs, { key: memoKey, inputs, dirs: [...dirs], recordedAt: Date.now(), result })
+      return { functions, watchFiles: [...result.watchFiles], diagnostics: [...diagnostics] }
+    },
+    annotationDiagnostics(file, code) {
+      store.beginPass()
+      return store.summary(path.resolve(root, file), code)?.diagnostics.filter((d) => d.code !== 'PERSIST_PARSE_ERROR') ?? []
+    },
+    invalidate(file) {
+      store.invalidate(file === undefined ? undefined : path.resolve(root, file))
+      resolver.clear()
+    },
+    flush() {
+      try {
+        store.flush()
+        return undefined
+      } catch (error) {
+        if (flushWarned) return undefined
+        flushWarned = true
+        return `persist: could not write the analysis cache in ${cacheDir} (${(error as Error).message}); builds still work, but the next one starts cold.`
+      }
+    },
+  }
+}

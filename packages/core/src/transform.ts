@@ -1,0 +1,124 @@
+import path from 'node:path'
+import { parseSync } from 'oxc-parser'
+import type { SourceMap } from 'magic-string'
+import { type AstNode, findAnnotatedFunctions } from './annotations'
+import { type Diagnostic, PersistBuildError, diagnosticAt, locate } from './diagnostics'
+import { checkFunctionOptions, staticStringOption } from './functionOptions'
+import { type OptionsResolved, cleanPath } from './options'
+import { type RewriteTarget, rewriteModule } from './rewrite/rewriteModule'
+
+/** `@persist` as an annotation, not `@persist:done` (already rewritten) nor `@persist/runtime` (an import). */
+export const ANNOTATION_RE = /@persist(?![\w:/-])/
+
+/** What the analysis answers for one annotated function. */
+export interface FunctionAnalysis {
+  name: string
+  id: string
+  hash: string
+  /** Offset of the function node, which identifies it within the file. */
+  start: number
+  deps: Array<{ file: string; declaration: string }>
+}
+
+/** What the analysis answers for one file. */
+export interface FileAnalysis {
+  functions: FunctionAnalysis[]
+  watchFiles: string[]
+  diagnostics: Diagnostic[]
+}
+
+/** The part of the analyzer the transform needs. */
+export interface TransformAnalyzer {
+  analyzeFile(file: string, code?: string): FileAnalysis
+}
+
+export interface TransformContext {
+  options: OptionsResolved
+  analyzer: TransformAnalyzer
+}
+
+/** A persisted function as the manifest records it. */
+export interface PersistedFunction {
+  id: string
+  hash: string
+  /** Root-relative posix path. */
+  file: string
+  line: number
+  deps: Array<{ file: string; declaration: string }>
+}
+
+export interface TransformResult {
+  code: string
+  map: SourceMap
+  warnings: Diagnostic[]
+  /** Every file the hashes depend on: a change to any of them must re-run this transform. */
+  watchFiles: string[]
+  functions: PersistedFunction[]
+}
+
+/**
+ * Rewrites the `@persist` functions of one module. Returns `undefined` when the module has none (or only
+ * `@persist:done` ones from an earlier pass). Throws a {@link PersistBuildError} listing every problem found.
+ */
+export function transform(code: string, id: string, ctx: TransformContext): TransformResult | undefined {
+  if (!ANNOTATION_RE.test(code)) return undefined
+  const file = path.resolve(cleanPath(id))
+  const parsed = parseSync(file, code, { sourceType: 'module' })
+  if (parsed.errors.length > 0) {
+    const first = parsed.errors[0]!
+    throw new PersistBuildError([
+      diagnosticAt('error', 'PERSIST_PARSE', `cannot parse the module: ${first.message}`, file, code, first.labels?.[0]?.start ?? 0),
+    ])
+  }
+  const program = parsed.program as unknown as AstNode
+  const found = findAnnotatedFunctions(program, parsed.comments, code, file)
+  const errors = found.diagnostics.filter((d) => d.level === 'error')
+  const warnings = found.diagnostics.filter((d) => d.level === 'warning')
+  for (const fn of found.functions) errors.push(...checkFunctionOptions(fn, code, file))
+  if (errors.length > 0) throw new PersistBuildError(errors)
+  if (found.functions.length === 0) return undefined
+
+  const analysis = ctx.analyzer.analyzeFile(file, code)
+  const analysisErrors = analysis.diagnostics.filter((d) => d.level === 'error')
+  if (analysisErrors.length > 0) throw new PersistBuildError(analysisErrors)
+  warnings.push(...analysis.diagnostics.filter((d) => d.level === 'warning'))
+
+  const relativeFile = toPosix(path.relative(ctx.options.root, file))
+  const targets: RewriteTarget[] = []
+  const functions: PersistedFunction[] = []
+  for (const fn of found.functions) {
+    const result = analysis.functions.find((f) => f.start === fn.node.start) ?? analysis.functions.find((f) => f.name === fn.name)
+    if (!result) {
+      throw new PersistBuildError([
+        diagnosticAt('error', 'PERSIST_NOT_ANALYZED', `the analysis returned no hash for \`${fn.name}\`; this is a bug in persist.`, file, code, fn.node.start),
+      ])
+    }
+    const line = locate(code, fn.kind === 'function' ? fn.node.start : fn.owner.start).line
+    targets.push({ fn, id: result.id, hash: result.hash, line })
+    // The runtime stores entries under the `name` option when there is one: so does the manifest.
+    const runtimeId = (fn.optionsText && staticStringOption(fn.optionsText, 'name')) ?? result.id
+    functions.push({ id: runtimeId, hash: result.hash, file: relativeFile, line, deps: result.deps })
+  }
+
+  const { s, diagnostics } = rewriteModule(code, program, targets, {
+    file,
+    relativeFile,
+    runtimeImport: ctx.options.runtimeImport,
+    defaults: ctx.options.defaults,
+  })
+  const rewriteErrors = diagnostics.filter((d) => d.level === 'error')
+  if (rewriteErrors.length > 0) throw new PersistBuildError(rewriteErrors)
+  warnings.push(...diagnostics.filter((d) => d.level === 'warning'))
+  if (!s.hasChanged()) return undefined
+  return {
+    code: s.toString(),
+    map: s.generateMap({ source: file, includeContent: true, hires: 'boundary' }),
+    warnings,
+    watchFiles: analysis.watchFiles,
+    functions,
+  }
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/')
+}

@@ -1,0 +1,49 @@
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { createAnalyzer } from '../../src/analyzer'
+import { createProject, type Project } from '../analysis/project'
+import { type Scenario, scenarios } from './scenarios'
+
+const projects: Project[] = []
+afterAll(() => {
+  for (const p of projects) p.remove()
+})
+
+function hashOf(analyzer: ReturnType<typeof createAnalyzer>, project: Project, fnId: string): string {
+  const [file] = fnId.split('#')
+  const analysis = analyzer.analyzeFile(path.join(project.root, file!))
+  const fn = analysis.functions.find((f) => f.id === fnId)
+  if (!fn) throw new Error(`no function ${fnId} in ${JSON.stringify(analysis.functions.map((f) => f.id))}`)
+  return fn.hash
+}
+
+function applyEdit(project: Project, edit: Scenario['edit']) {
+  const next: Record<string, string | null> = {}
+  for (const [file, change] of Object.entries(edit)) next[file] = typeof change === 'function' ? change(project.read(file)) : change
+  project.write(next)
+}
+
+describe('hash scenarios', () => {
+  test('there are at least 40', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(40)
+  })
+
+  test.each(scenarios.map((s) => [s.name, s] as const))('%s', (_, scenario) => {
+    const project = createProject(scenario.files)
+    projects.push(project)
+    const fnId = scenario.fn ?? 'src/main.ts#main'
+    const longLived = createAnalyzer({ root: project.root, cacheDir: false })
+    const before = hashOf(longLived, project, fnId)
+
+    const edited = Object.entries(scenario.edit).map(([file, change]) => [file, typeof change === 'function' ? change(project.read(file)) : change])
+    // Guard the table itself: an edit that does nothing would make "stays" pass vacuously.
+    for (const [file, content] of edited) if (content !== null) expect(content, `edit of ${file} changes its text`).not.toBe(project.read(file as string))
+    applyEdit(project, scenario.edit)
+
+    const fresh = hashOf(createAnalyzer({ root: project.root, cacheDir: false }), project, fnId)
+    // A long-lived analyzer (watch mode) must see the edit without being told.
+    expect(hashOf(longLived, project, fnId), 'watch-mode analyzer agrees with a fresh one').toBe(fresh)
+    if (scenario.expect === 'changes') expect(fresh).not.toBe(before)
+    else expect(fresh).toBe(before)
+  })
+})

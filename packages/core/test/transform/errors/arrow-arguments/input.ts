@@ -1,0 +1,5 @@
+// @ts-nocheck
+/* @persist */
+export const f = (x: number) => {
+  return arguments.length + x
+}

@@ -1,0 +1,5 @@
+// @ts-nocheck
+/* @persist */
+export function* numbers(n: number) {
+  yield n
+}

@@ -1,0 +1,6 @@
+// @ts-nocheck
+/* @persist({ version: 1,
+  maxSize: 0 }) */
+export function load(path: string) {
+  return path
+}

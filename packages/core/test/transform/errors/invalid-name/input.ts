@@ -1,0 +1,5 @@
+// @ts-nocheck
+/* @persist({ name: '../escape' }) */
+export function load(path: string) {
+  return path
+}

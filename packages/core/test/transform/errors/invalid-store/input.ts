@@ -1,0 +1,5 @@
+// @ts-nocheck
+/* @persist({ store: 'redis' }) */
+export function load(path: string) {
+  return path
+}

@@ -1,0 +1,5 @@
+// @ts-nocheck
+/* @persist({ ttl: 'soon' }) */
+export function load(path: string) {
+  return path
+}

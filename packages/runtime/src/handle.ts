@@ -1,0 +1,128 @@
+/** `link(fn, getter)` and `persisted(fn)`: from a function to the handle of its cache. */
+import { captureCall, callUncached } from './control'
+import type { PersistedFunction, PersistStats, Registration } from './register'
+
+type AnyFunction = (...args: any[]) => any
+type Awaited_<T> = T extends PromiseLike<infer U> ? U : T
+
+/** One stored result, as listed by `entries()`. */
+export interface PersistedEntry<F extends AnyFunction> {
+  /** The call's values after defaults, when they were small enough to be kept in the entry. */
+  args: Parameters<F> | undefined
+  value: Awaited_<ReturnType<F>>
+  createdAt: Date
+  durationMs: number
+  bytes: number
+}
+
+/**
+ * The cache of one persisted function. Lookups take the function's own arguments: the handle calls the
+ * function in a probing mode so that its parameter defaults apply exactly as in a real call (see control.ts).
+ * For an instance method, call the lookups with the instance as `this`: `persisted(C.prototype.m).has.call(obj, x)`.
+ */
+export interface PersistedHandle<F extends AnyFunction> {
+  /** The function's id: `<file>#<name>`, or its `name` option. */
+  readonly id: string
+  /** The source hash computed at build time. */
+  readonly hash: string
+  /** Runs the function without reading or writing the cache. */
+  uncached: F
+  /** Whether a fresh entry exists for these arguments. */
+  has(...args: Parameters<F>): Promise<boolean>
+  /** The cached value for these arguments, or `undefined`; never computes. */
+  get(...args: Parameters<F>): Promise<Awaited_<ReturnType<F>> | undefined>
+  /** Stores `value` as the result of a call with `args`. */
+  set(args: Parameters<F>, value: Awaited_<ReturnType<F>>): Promise<void>
+  /** Removes the entry of these arguments; true when there was one. */
+  delete(...args: Parameters<F>): Promise<boolean>
+  /** Removes every entry of the function, or only those of one scope. */
+  clear(options?: { scope?: string }): Promise<void>
+  /** Every stored entry of the current source hash (disk tier, or memory for memory-only functions). */
+  entries(options?: { scope?: string }): AsyncIterable<PersistedEntry<F>>
+  /** Hits, misses and compute time saved in this process. */
+  stats(): PersistStats
+}
+
+const links = new WeakMap<Function, () => Registration>()
+const handles = new WeakMap<Function, PersistedHandle<AnyFunction>>()
+
+/** Ties a rewritten function to its registration so `persisted(fn)` finds it. Returns `fn`. */
+export function link<F extends Function>(fn: F, registration: () => Registration): F {
+  links.set(fn, registration)
+  return fn
+}
+
+/** The cache handle of a function marked `@persist`. */
+export function persisted<F extends AnyFunction>(fn: F): PersistedHandle<F> {
+  const known = handles.get(fn)
+  if (known) return known as PersistedHandle<F>
+  const getRegistration = links.get(fn)
+  if (!getRegistration) {
+    const name = typeof fn === 'function' ? fn.name || 'an anonymous function' : String(fn)
+    throw new TypeError(
+      `persist: persisted(${name}): this function is not persisted. Mark it with a /* @persist */ comment and build ` +
+        'with the persist plugin (for a method, pass Class.prototype.method).',
+    )
+  }
+  const handle = createHandle(fn, getRegistration)
+  handles.set(fn, handle as PersistedHandle<AnyFunction>)
+  return handle
+}
+
+function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Registration): PersistedHandle<F> {
+  const registration = () => getRegistration() as PersistedFunction
+  const keyFor = (self: unknown, args: unknown[], what: string) => {
+    const target = registration()
+    const captured = captureCall(target, fn, self, args, `persisted(${fn.name}).${what}`)
+    const resolved = target.resolve()
+    return { target, resolved, key: target.keyOf(resolved, captured.self, captured.values), values: captured.values }
+  }
+  const handle: PersistedHandle<F> = {
+    get id() {
+      return registration().resolve().keyContext.id
+    },
+    get hash() {
+      return registration().meta.hash
+    },
+    uncached: function (this: unknown, ...args: unknown[]) {
+      return callUncached(registration(), fn, this, args)
+    } as F,
+    async has(this: unknown, ...args) {
+      const { target, resolved, key } = keyFor(this === handle ? undefined : this, args, 'has')
+      const entry = await resolved.store.get(key)
+      return entry !== undefined && target.isFresh(resolved, entry)
+    },
+    async get(this: unknown, ...args) {
+      const { target, resolved, key } = keyFor(this === handle ? undefined : this, args, 'get')
+      const entry = await resolved.store.get(key)
+      return entry !== undefined && target.isFresh(resolved, entry) ? (entry.value as Awaited_<ReturnType<F>>) : undefined
+    },
+    async set(this: unknown, args, value) {
+      const { target, resolved, key, values } = keyFor(this === handle ? undefined : this, [...args], 'set')
+      await resolved.store.set(key, { value, createdAt: Date.now(), durationMs: 0, args: values, bytes: 0 })
+      void target
+    },
+    async delete(this: unknown, ...args) {
+      const { resolved, key } = keyFor(this === handle ? undefined : this, args, 'delete')
+      return resolved.store.delete(key)
+    },
+    async clear(options = {}) {
+      await registration().resolve().store.clear(options.scope)
+    },
+    async *entries(options = {}) {
+      for await (const entry of registration().resolve().store.entries(options.scope)) {
+        yield {
+          args: entry.args as Parameters<F> | undefined,
+          value: entry.value as Awaited_<ReturnType<F>>,
+          createdAt: new Date(entry.createdAt),
+          durationMs: entry.durationMs,
+          bytes: entry.bytes,
+        }
+      }
+    },
+    stats() {
+      return { ...registration().stats }
+    },
+  }
+  return handle
+}

@@ -1,0 +1,197 @@
+/** `register(meta)`: the object each rewritten function calls with its defaulted values and its body. */
+import { configVersion } from './config'
+import { instruction } from './control'
+import { digestKey } from './key/callKey'
+import { readOwnOptions, resolveFunction, where, type FunctionMeta, type Resolved } from './resolve'
+import { memoryKey } from './stores/memory'
+import type { EntryKey, StoredEntry } from './stores/store'
+import { UnfaithfulValueError } from './value/faithful'
+import { warnOnce } from './warn'
+
+export interface Registration {
+  call(self: unknown, values: unknown[], compute: () => unknown): unknown
+}
+
+/** Hits, misses and the compute time the hits saved. */
+export interface PersistStats {
+  hits: number
+  misses: number
+  /** Sum of the recorded compute durations of the entries that were hit. */
+  timeSavedMs: number
+}
+
+/** The key of one call; the digest (disk key) is computed on first use only. */
+export class CallKey implements EntryKey {
+  #digest: string | undefined
+  constructor(
+    readonly text: string,
+    readonly scope: string,
+    private readonly prefix: string,
+  ) {}
+  get digest(): string {
+    return (this.#digest ??= digestKey(this.prefix, this.scope, this.text))
+  }
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | undefined)?.then === 'function'
+}
+
+export class PersistedFunction implements Registration {
+  readonly stats: PersistStats = { hits: 0, misses: 0, timeSavedMs: 0 }
+  private resolved: Resolved | undefined
+  private ownOptions: ReturnType<typeof readOwnOptions> | undefined
+  private readonly inflight = new Map<string, Promise<unknown>>()
+
+  constructor(readonly meta: FunctionMeta) {}
+
+  /** Options and stores for the current configuration. */
+  resolve(): Resolved {
+    const resolved = this.resolved
+    if (resolved !== undefined && resolved.version === configVersion) return resolved
+    this.ownOptions ??= readOwnOptions(this.meta)
+    return (this.resolved = resolveFunction(this.meta, this.ownOptions))
+  }
+
+  /** The key of a call with these (defaulted) values. */
+  keyOf(resolved: Resolved, self: unknown, values: unknown[]): CallKey {
+    return new CallKey(resolved.encode(self, values), this.scopeOf(resolved), resolved.keyPrefix)
+  }
+
+  private scopeOf(resolved: Resolved): string {
+    if (!resolved.scope) return ''
+    const scope = resolved.scope()
+    if (typeof scope !== 'string') {
+      throw new TypeError(`persist: the scope option of ${where(this.meta)} must return a string, got ${typeof scope}.`)
+    }
+    return scope
+  }
+
+  isFresh(resolved: Resolved, entry: StoredEntry): boolean {
+    return resolved.ttlMs === undefined || Date.now() - entry.createdAt < resolved.ttlMs
+  }
+
+  call(self: unknown, values: unknown[], compute: () => unknown): unknown {
+    if (instruction.target === this) return this.obey(self, values, compute)
+    let resolved = this.resolved
+    if (resolved === undefined || resolved.version !== configVersion) {
+      try {
+        resolved = this.resolve()
+      } catch (error) {
+        if (this.meta.async) return Promise.reject(error)
+        throw error
+      }
+    }
+    if (resolved.mode === 'off') return compute()
+    let text: string
+    let scope = ''
+    try {
+      text = resolved.encode(self, values)
+      if (resolved.scope) scope = this.scopeOf(resolved)
+    } catch (error) {
+      // An async function reports a bad argument as a rejection, like any other failure of the call.
+      if (this.meta.async) return Promise.reject(error)
+      throw error
+    }
+    if (resolved.memory !== undefined && resolved.mode !== 'refresh') {
+      const entry = resolved.memory.getByText(text, scope)
+      if (entry !== undefined && (resolved.ttlMs === undefined || this.isFresh(resolved, entry))) {
+        this.stats.hits++
+        this.stats.timeSavedMs += entry.durationMs
+        return this.meta.async ? Promise.resolve(entry.value) : entry.value
+      }
+    }
+    const key = new CallKey(text, scope, resolved.keyPrefix)
+    return this.meta.async ? this.callAsync(resolved, key, values, compute) : this.callSync(resolved, key, values, compute)
+  }
+
+  private callSync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): unknown {
+    if (resolved.mode !== 'refresh') {
+      const found = resolved.store.get(key)
+      if (found !== undefined && !isPromise(found) && this.isFresh(resolved, found)) return this.hit(found)
+    }
+    this.stats.misses++
+    const started = performance.now()
+    const value = compute()
+    this.save(resolved, key, values, value, performance.now() - started)
+    return value
+  }
+
+  private callAsync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
+    const flightKey = memoryKey(key.text, key.scope)
+    const running = this.inflight.get(flightKey)
+    if (running) return running
+    const flight = this.lookupThenCompute(resolved, key, values, compute).finally(() => this.inflight.delete(flightKey))
+    this.inflight.set(flightKey, flight)
+    return flight
+  }
+
+  private async lookupThenCompute(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
+    if (resolved.mode !== 'refresh') {
+      let found = resolved.store.get(key)
+      if (isPromise(found)) found = await found
+      if (found !== undefined && this.isFresh(resolved, found)) return this.hit(found)
+    }
+    this.stats.misses++
+    const started = performance.now()
+    const value = await compute()
+    const saved = this.save(resolved, key, values, value, performance.now() - started)
+    if (isPromise(saved)) await saved
+    return value
+  }
+
+  private hit(entry: StoredEntry): unknown {
+    this.stats.hits++
+    this.stats.timeSavedMs += entry.durationMs
+    return entry.value
+  }
+
+  /** Stores a computed value; a value that cannot be stored is returned uncached with a warning (strict: thrown). */
+  save(resolved: Resolved, key: CallKey, values: unknown[], value: unknown, durationMs: number): unknown {
+    if (resolved.mode === 'readonly') return undefined
+    if (!this.meta.async && isPromise(value)) {
+      // Caching the promise would cache a rejection too, and the disk cannot hold it: leave it alone.
+      warnOnce(
+        `persist: ${where(this.meta)} returns a promise but is not declared async, so its result is not cached. ` +
+          'Fix: declare it `async function`, so persist stores the resolved value.',
+      )
+      return undefined
+    }
+    const entry: StoredEntry = { value, createdAt: Date.now(), durationMs, args: values, bytes: 0 }
+    try {
+      return resolved.store.set(key, entry)
+    } catch (error) {
+      const message = this.unstorableMessage(error)
+      if (resolved.strict) throw new TypeError(message, { cause: error })
+      warnOnce(message)
+      return undefined
+    }
+  }
+
+  private unstorableMessage(error: unknown): string {
+    if (error instanceof UnfaithfulValueError) {
+      return (
+        `persist: the result of ${where(this.meta)} cannot be stored faithfully: ${error.where} is ${error.typeName}, ` +
+        `which v8 serialization would bring back as something else. It is returned but not cached. Fix: teach ` +
+        `persist the type with registerType(Class, { serialize, deserialize }), or give the function serialize/deserialize options.`
+      )
+    }
+    return `persist: the result of ${where(this.meta)} cannot be stored (${(error as Error).message}). It is returned but not cached.`
+  }
+
+  /** Answers the handle's one-shot instruction (see control.ts). */
+  private obey(self: unknown, values: unknown[], compute: () => unknown): unknown {
+    instruction.target = undefined
+    if (instruction.op === 'uncached') return compute()
+    instruction.captured = { self, values }
+    return undefined
+  }
+}
+
+/** Registers a persisted function; the rewritten code calls this once, lazily, per function. */
+export function register(meta: FunctionMeta): Registration {
+  if (!meta || typeof meta.id !== 'string' || typeof meta.hash !== 'string' || !Array.isArray(meta.params)) {
+    throw new TypeError('persist: register(meta) needs { id, hash, params, async, kind }: is @persist/runtime older than the plugin?')
+  }
+  return new PersistedFunction(meta)
+}

@@ -1,0 +1,88 @@
+/** Turns a function's meta and options into what its calls need: encoder, store, ttl, mode. */
+import { configVersion, currentDir, currentMode, functionDefaults, type Mode } from './config'
+import { createCallEncoder, keyPrefix, type CallEncoder, type KeyContext } from './key/callKey'
+import { encodeValue } from './key/encode'
+import { type FunctionOptions, parseTtl, validateFunctionOptions } from './options'
+import { DiskStore } from './stores/disk'
+import { HybridStore } from './stores/hybrid'
+import { MemoryStore } from './stores/memory'
+import type { Store } from './stores/store'
+import { Codec, type ValueFormat } from './value/entryFile'
+
+/** What the plugin tells the runtime about one persisted function. */
+export interface FunctionMeta {
+  /** `"<root-relative posix path>#<qualified name>"`, e.g. `"src/svc.ts#Svc.compute"`. */
+  id: string
+  /** Source hash computed at build time. */
+  hash: string
+  /** Names of the values passed to `call()`, in order. */
+  params: string[]
+  /** Async functions return promises, sync functions stay sync. */
+  async: boolean
+  /** Instance methods key `this` unless `options.key.this` says otherwise. */
+  kind: 'function' | 'method' | 'static-method'
+  /** Per-function options, evaluated once on first call, merged over `configure` defaults. */
+  options?: () => FunctionOptions
+  file?: string
+  line?: number
+}
+
+export interface Resolved {
+  version: number
+  mode: Mode
+  options: FunctionOptions
+  encode: CallEncoder
+  keyContext: KeyContext
+  /** `keyPrefix(keyContext)`, computed once. */
+  keyPrefix: string
+  store: Store
+  /** The memory tier when there is one: the hot path asks it directly. */
+  memory: MemoryStore | undefined
+  ttlMs: number | undefined
+  scope: (() => string) | undefined
+  strict: boolean
+}
+
+export function where(meta: FunctionMeta): string {
+  return meta.file ? `${meta.id} (${meta.file}${meta.line ? `:${meta.line}` : ''})` : meta.id
+}
+
+/** Evaluates the options thunk once; its errors name the function. */
+export function readOwnOptions(meta: FunctionMeta): FunctionOptions {
+  if (!meta.options) return {}
+  let own: FunctionOptions
+  try {
+    own = meta.options()
+  } catch (error) {
+    throw new Error(`persist: the options of ${where(meta)} threw: ${(error as Error).message}`, { cause: error })
+  }
+  validateFunctionOptions(own, where(meta))
+  return own ?? {}
+}
+
+export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resolved {
+  const options: FunctionOptions = { ...functionDefaults(), ...own }
+  const id = options.name ?? meta.id
+  const format: ValueFormat = options.serialize
+    ? { codec: Codec.Custom, serialize: options.serialize, deserialize: options.deserialize! }
+    : { codec: options.format === 'json' ? Codec.Json : Codec.V8 }
+  const kind = options.store ?? 'hybrid'
+  const memory = kind === 'disk' ? undefined : new MemoryStore({ maxSize: options.maxSize, maxBytes: options.maxBytes })
+  const disk = kind === 'memory' ? undefined : new DiskStore({ dir: currentDir(), id, hash: meta.hash, format, async: meta.async })
+  const store: Store = memory && disk ? new HybridStore(memory, disk) : (memory ?? disk)!
+  const keyContext: KeyContext = { id, hash: meta.hash, version: options.version === undefined ? '' : encodeValue(options.version) }
+  const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl)
+  return {
+    version: configVersion,
+    mode: currentMode(),
+    options,
+    encode: createCallEncoder({ id, params: meta.params, kind: meta.kind }, options.key),
+    keyContext,
+    keyPrefix: keyPrefix(keyContext),
+    store,
+    memory,
+    ttlMs: ttl === undefined ? undefined : ttl * 1000,
+    scope: options.scope,
+    strict: options.strict ?? false,
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Where entries live on disk: `<dir>/<function id>/<source hash>/[~<scope>/]<shard>/<key>`. Names are made safe
+ * and stay readable (`src/jobs.ts#load` → `src__jobs.ts#load`); no name can climb out of `<dir>`.
+ */
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+
+const UNSAFE_RE = /[^A-Za-z0-9._#@+=,-]/gu
+const MAX_SEGMENT = 200
+
+/**
+ * One path segment from an arbitrary string: `/` becomes `__`, other unsafe characters are %-escaped, a leading
+ * dot is escaped (so `..` and hidden names cannot appear) and long names are shortened with a hash suffix.
+ * Two ids mapping to the same segment cannot share entries: the id is part of every key hash.
+ */
+export function toSegment(name: string): string {
+  let out = name.replace(UNSAFE_RE, (char) => (char === '/' || char === '\\' ? '__' : encodeURIComponent(char).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)))
+  if (out.startsWith('.')) out = `%2E${out.slice(1)}`
+  if (out.length === 0) out = '%00'
+  if (out.length > MAX_SEGMENT) {
+    out = `${out.slice(0, MAX_SEGMENT - 17)}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
+  }
+  return out
+}
+
+export function functionDir(root: string, id: string): string {
+  return join(root, toSegment(id))
+}
+
+export const SCOPE_PREFIX = '~'
+
+export function bucketDir(root: string, id: string, hash: string, scope: string): string {
+  const base = join(functionDir(root, id), toSegment(hash))
+  return scope ? join(base, SCOPE_PREFIX + toSegment(scope)) : base
+}
+
+/** Temporary files start with a dot: listings skip them and they can never be read as an entry. */
+export function isTemporaryName(name: string): boolean {
+  return name.startsWith('.')
+}

@@ -1,0 +1,325 @@
+/**
+ * Bytes of one cache entry: a 48-byte header, optional metadata as JSON, the call's arguments (v8, when small)
+ * and the payload. The header holds a magic, the format version, the section lengths, the times and a crc32 of
+ * everything, so a truncated, zero-length, bit-flipped or foreign file is recognised and treated as a miss.
+ *
+ *   0 "PRST" · 4 format version · 5 codec (0 v8, 1 json, 2 custom) · 6 flags (1 tagged types, 2 args, 4 raw)
+ *   8 meta length u32 · 12 args length u32 · 16 payload length u48 · 24 createdAt f64 · 32 durationMs f64
+ *   40 crc32 of bytes 0–39 and everything after the header · 44 reserved
+ */
+import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
+import { crc32 } from 'node:zlib'
+import { blobTypeOf, prepareValue, reviveValue } from './faithful'
+
+export const ENTRY_FORMAT = 1
+const MAGIC = 0x54535250 // "PRST" little-endian
+const HEADER_BYTES = 48
+/** Arguments are kept in the entry (for `entries()`) only when this small. */
+const MAX_ARGS_BYTES = 64 * 1024
+
+export const Codec = { V8: 0, Json: 1, Custom: 2 } as const
+export type Codec = (typeof Codec)[keyof typeof Codec]
+
+const FLAG_TAGGED = 1
+const FLAG_ARGS = 2
+/** The payload is the bytes of a typed array / ArrayBuffer result, whose type is in the metadata. */
+const FLAG_RAW = 4
+/**
+ * The payload is v8 bytes followed by the raw bytes of large binary values found inside the result; the
+ * metadata lists their types and lengths (`blobs`) and the v8 part's length (`v8`).
+ */
+const FLAG_BLOBS = 8
+
+/** Binary results are stored as their bytes: no v8 copy on write, and read straight into their own buffer. */
+const RAW_TYPES: Record<string, (buffer: ArrayBuffer) => unknown> = {
+  ArrayBuffer: (buffer) => buffer,
+  Buffer: (buffer) => Buffer.from(buffer),
+  DataView: (buffer) => new DataView(buffer),
+  Int8Array: (buffer) => new Int8Array(buffer),
+  Uint8Array: (buffer) => new Uint8Array(buffer),
+  Uint8ClampedArray: (buffer) => new Uint8ClampedArray(buffer),
+  Int16Array: (buffer) => new Int16Array(buffer),
+  Uint16Array: (buffer) => new Uint16Array(buffer),
+  Int32Array: (buffer) => new Int32Array(buffer),
+  Uint32Array: (buffer) => new Uint32Array(buffer),
+  Float32Array: (buffer) => new Float32Array(buffer),
+  Float64Array: (buffer) => new Float64Array(buffer),
+  BigInt64Array: (buffer) => new BigInt64Array(buffer),
+  BigUint64Array: (buffer) => new BigUint64Array(buffer),
+}
+
+/** The raw type name of a binary result, when it can be stored as bytes. */
+function rawTypeOf(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' ? blobTypeOf(value) : undefined
+}
+
+/** A view of exactly the bytes of a binary value, without copying. */
+function bytesOf(value: ArrayBufferView | ArrayBuffer): Uint8Array {
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+}
+
+/** A binary value of type `type` over its own ArrayBuffer, copying `bytes` only when they share a larger one. */
+function binaryFrom(type: string | undefined, bytes: Uint8Array): unknown {
+  const make = type === undefined ? undefined : RAW_TYPES[type]
+  if (!make) throw new CorruptEntryError(`unknown binary type ${JSON.stringify(type)}`)
+  const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+  return make(owns ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer))
+}
+
+export interface ValueFormat {
+  codec: Codec
+  serialize?: (value: any) => Uint8Array
+  deserialize?: (bytes: Buffer) => unknown
+}
+
+export interface EntryMeta {
+  createdAt: number
+  durationMs: number
+  scope?: string
+}
+
+/** An entry ready to be written: the parts are written one after another, never concatenated. */
+export interface EncodedEntry {
+  parts: Uint8Array[]
+  bytes: number
+}
+
+export interface DecodedEntry extends EntryMeta {
+  value: unknown
+  /** The call's values after defaults; only decoded when asked for (listing), undefined when not kept. */
+  args: unknown[] | undefined
+  bytes: number
+}
+
+export class CorruptEntryError extends Error {}
+
+/** Serializes a result. Throws UnfaithfulValueError (v8 codec) when v8 would change the value. */
+export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unknown[] | undefined, format: ValueFormat): EncodedEntry {
+  let flags = 0
+  let payload: Uint8Array
+  let raw: string | undefined
+  let blobs: (ArrayBufferView | ArrayBuffer)[] = []
+  if (format.codec === Codec.V8 && (raw = rawTypeOf(value)) !== undefined) {
+    flags |= FLAG_RAW
+    payload = bytesOf(value as ArrayBufferView | ArrayBuffer)
+  } else if (format.codec === Codec.V8) {
+    const prepared = prepareValue(value)
+    if (prepared.tagged) flags |= FLAG_TAGGED
+    if (prepared.blobs.length > 0) flags |= FLAG_BLOBS
+    blobs = prepared.blobs
+    payload = v8Serialize(prepared.value)
+  } else if (format.codec === Codec.Json) {
+    const text = JSON.stringify(value)
+    if (text === undefined) throw new TypeError('JSON cannot represent the result (undefined or a function)')
+    payload = Buffer.from(text)
+  } else {
+    payload = format.serialize!(value)
+    if (!(payload instanceof Uint8Array)) throw new TypeError('the serialize option must return a Uint8Array or Buffer')
+  }
+  const blobParts = blobs.map(bytesOf)
+  const blobMeta = blobs.length > 0 ? { v8: payload.byteLength, blobs: blobs.map((blob, i) => [blobTypeOf(blob)!, blobParts[i]!.byteLength]) } : {}
+  let argsBytes: Uint8Array = new Uint8Array(0)
+  if (args && fitsIn(args, MAX_ARGS_BYTES)) {
+    try {
+      argsBytes = v8Serialize(args)
+      flags |= FLAG_ARGS
+    } catch {
+      argsBytes = new Uint8Array(0)
+    }
+  }
+  const metaBytes =
+    meta.scope || raw || blobs.length > 0 ? Buffer.from(JSON.stringify({ scope: meta.scope, raw, ...blobMeta })) : new Uint8Array(0)
+  const payloadLength = payload.byteLength + blobParts.reduce((sum, part) => sum + part.byteLength, 0)
+  const header = Buffer.alloc(HEADER_BYTES)
+  header.writeUInt32LE(MAGIC, 0)
+  header[4] = ENTRY_FORMAT
+  header[5] = format.codec
+  header[6] = flags
+  header.writeUInt32LE(metaBytes.length, 8)
+  header.writeUInt32LE(argsBytes.length, 12)
+  header.writeUIntLE(payloadLength, 16, 6)
+  header.writeDoubleLE(meta.createdAt, 24)
+  header.writeDoubleLE(meta.durationMs, 32)
+  let crc = crc32(header.subarray(0, 40))
+  crc = crc32(metaBytes, crc)
+  crc = crc32(argsBytes, crc)
+  crc = crc32(payload, crc)
+  for (const part of blobParts) crc = crc32(part, crc)
+  header.writeUInt32LE(crc, 40)
+  return {
+    parts: [header, metaBytes, argsBytes, payload, ...blobParts],
+    bytes: HEADER_BYTES + metaBytes.length + argsBytes.length + payloadLength,
+  }
+}
+
+export interface EntryHeader {
+  codec: Codec
+  flags: number
+  metaLength: number
+  argsLength: number
+  payloadLength: number
+  createdAt: number
+  durationMs: number
+  crc: number
+  /** Offset of the payload: header, metadata and arguments come before it. */
+  payloadStart: number
+}
+
+export const ENTRY_HEADER_BYTES = HEADER_BYTES
+
+/** Reads and checks the fixed header against the file's size. Throws CorruptEntryError. */
+export function readHeader(bytes: Uint8Array, fileSize: number): EntryHeader {
+  if (fileSize < HEADER_BYTES || bytes.length < HEADER_BYTES) throw new CorruptEntryError(`too short (${fileSize} bytes)`)
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, HEADER_BYTES)
+  if (view.readUInt32LE(0) !== MAGIC) throw new CorruptEntryError('not a persist entry (wrong magic bytes)')
+  if (view[4] !== ENTRY_FORMAT) throw new CorruptEntryError(`entry format ${view[4]} (this runtime reads ${ENTRY_FORMAT})`)
+  const metaLength = view.readUInt32LE(8)
+  const argsLength = view.readUInt32LE(12)
+  const payloadLength = view.readUIntLE(16, 6)
+  const payloadStart = HEADER_BYTES + metaLength + argsLength
+  if (payloadStart + payloadLength !== fileSize) {
+    throw new CorruptEntryError(`truncated or padded (${fileSize} bytes, header says ${payloadStart + payloadLength})`)
+  }
+  return {
+    codec: view[5] as Codec,
+    flags: view[6]!,
+    metaLength,
+    argsLength,
+    payloadLength,
+    createdAt: view.readDoubleLE(24),
+    durationMs: view.readDoubleLE(32),
+    crc: view.readUInt32LE(40),
+    payloadStart,
+  }
+}
+
+/**
+ * Verifies the checksum and decodes an entry from its header bytes, the metadata+arguments section and the
+ * payload. A raw payload that owns its whole ArrayBuffer becomes the result without a copy.
+ */
+export function decodeParts(
+  header: EntryHeader,
+  headerBytes: Uint8Array,
+  middle: Buffer,
+  payload: Buffer | Buffer[],
+  format: ValueFormat,
+  withArgs: boolean,
+  /** The bytes sit in a reused buffer: copy them out before user code runs. */
+  transient = false,
+): DecodedEntry {
+  let crc = crc32(headerBytes.subarray(0, 40))
+  crc = crc32(middle, crc)
+  const pieces = Array.isArray(payload) ? payload : [payload]
+  for (const piece of pieces) crc = crc32(piece, crc)
+  if (crc !== header.crc) throw new CorruptEntryError('checksum mismatch')
+  if (header.codec !== format.codec) {
+    throw new CorruptEntryError(`written with codec ${header.codec}, the function now uses ${format.codec}`)
+  }
+  let meta: EntryFileMeta = {}
+  if (header.metaLength > 0) {
+    try {
+      meta = JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
+    } catch {
+      throw new CorruptEntryError('unreadable metadata')
+    }
+  }
+  const args =
+    withArgs && header.flags & FLAG_ARGS ? (v8Deserialize(middle.subarray(header.metaLength)) as unknown[]) : undefined
+  let value: unknown
+  if (header.flags & FLAG_RAW) {
+    value = binaryFrom(meta.raw, pieces[0]!)
+  } else if (header.codec === Codec.V8) {
+    const [v8Bytes, blobs] = header.flags & FLAG_BLOBS ? splitBlobs(meta, pieces) : [pieces[0]!, []]
+    value = v8Deserialize(v8Bytes)
+    if (header.flags & FLAG_TAGGED) value = reviveValue(value, blobs)
+  } else if (header.codec === Codec.Json) {
+    value = JSON.parse(pieces[0]!.toString('utf8'))
+  } else {
+    value = format.deserialize!(transient ? Buffer.from(pieces[0]!) : pieces[0]!)
+  }
+  return {
+    value,
+    createdAt: header.createdAt,
+    durationMs: header.durationMs,
+    args,
+    bytes: header.payloadStart + header.payloadLength,
+    ...(meta.scope === undefined ? {} : { scope: meta.scope }),
+  }
+}
+
+/** Metadata kept as JSON in an entry (only when there is something to keep). */
+export interface EntryFileMeta {
+  scope?: string
+  raw?: string
+  v8?: number
+  blobs?: [type: string, bytes: number][]
+}
+
+/** The v8 bytes and the binary values of a FLAG_BLOBS payload, given whole or already split into pieces. */
+function splitBlobs(meta: EntryFileMeta, pieces: Buffer[]): [Buffer, unknown[]] {
+  const list = meta.blobs ?? []
+  if (pieces.length === list.length + 1) {
+    return [pieces[0]!, list.map(([type], i) => binaryFrom(type, pieces[i + 1]!))]
+  }
+  const whole = pieces[0]!
+  let offset = meta.v8 ?? 0
+  const blobs = list.map(([type, bytes]) => {
+    const blob = binaryFrom(type, whole.subarray(offset, offset + bytes))
+    offset += bytes
+    return blob
+  })
+  if (offset !== whole.length) throw new CorruptEntryError('binary sections do not add up')
+  return [whole.subarray(0, meta.v8 ?? 0), blobs]
+}
+
+/** Lengths of the pieces a payload should be read in: each large binary value into a buffer of its own. */
+export function payloadPieces(header: EntryHeader, middle: Buffer): number[] {
+  if (!(header.flags & FLAG_BLOBS)) return [header.payloadLength]
+  let meta: EntryFileMeta
+  try {
+    meta = JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
+  } catch {
+    throw new CorruptEntryError('unreadable metadata')
+  }
+  const lengths = [meta.v8 ?? 0, ...(meta.blobs ?? []).map(([, bytes]) => bytes)]
+  if (lengths.reduce((sum, length) => sum + length, 0) !== header.payloadLength) {
+    throw new CorruptEntryError('binary sections do not add up')
+  }
+  return lengths
+}
+
+/** Parses and verifies an entry file's bytes. Throws CorruptEntryError on any mismatch. */
+export function decodeEntry(bytes: Buffer, format: ValueFormat, withArgs = false): DecodedEntry {
+  const header = readHeader(bytes, bytes.length)
+  return decodeParts(
+    header,
+    bytes,
+    bytes.subarray(HEADER_BYTES, header.payloadStart),
+    bytes.subarray(header.payloadStart),
+    format,
+    withArgs,
+  )
+}
+
+/** Whether a value's rough size stays under `budget` bytes; stops walking as soon as it does not. */
+function fitsIn(value: unknown, budget: number): boolean {
+  let left = budget
+  const stack: unknown[] = [value]
+  const seen = new Set<object>()
+  while (stack.length > 0) {
+    const current = stack.pop()
+    if (typeof current === 'string') left -= current.length * 2 + 8
+    else if (current === null || typeof current !== 'object') left -= 8
+    else if (seen.has(current)) continue
+    else {
+      seen.add(current)
+      if (ArrayBuffer.isView(current)) left -= current.byteLength
+      else if (current instanceof ArrayBuffer) left -= current.byteLength
+      else if (current instanceof Map) for (const [k, v] of current) stack.push(k, v)
+      else if (current instanceof Set) for (const v of current) stack.push(v)
+      else for (const key of Object.keys(current)) stack.push(key, (current as Record<string, unknown>)[key])
+    }
+    if (left < 0) return false
+  }
+  return true
+}

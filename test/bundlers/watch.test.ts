@@ -1,0 +1,183 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import persistEsbuild from '../../packages/unplugin/src/esbuild'
+import persistRollup from '../../packages/unplugin/src/rollup'
+import persistVite from '../../packages/unplugin/src/vite'
+import { spawn } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
+import { linkRuntime, repoRoot } from '../utils/build'
+
+/** A small project in a temporary directory: `compute` is persisted and uses `scale` from another module. */
+function createProject(): { root: string; helper: string; main: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'persist-watch-'))
+  fs.mkdirSync(path.join(root, 'src'))
+  fs.writeFileSync(path.join(root, 'package.json'), '{ "name": "watch-project", "private": true, "type": "module" }\n')
+  const main = path.join(root, 'src', 'main.ts')
+  const helper = path.join(root, 'src', 'helper.ts')
+  fs.writeFileSync(
+    main,
+    `import { persisted } from '@persist/runtime'
+import { scale } from './helper'
+
+/* @persist */
+export function compute(n: number): number {
+  return scale(n)
+}
+
+export const hashOf = (): string => persisted(compute).hash
+`,
+  )
+  fs.writeFileSync(helper, 'export function scale(n: number): number {\n  return n * 2\n}\n')
+  linkRuntime(root)
+  return { root, helper, main }
+}
+
+function editHelper(helper: string): void {
+  fs.writeFileSync(helper, 'export function scale(n: number): number {\n  return n * 3\n}\n')
+}
+
+const HASH_RE = /hash: "([0-9a-f]+)"/
+
+function emittedHash(file: string): string {
+  const match = HASH_RE.exec(fs.readFileSync(file, 'utf8'))
+  if (!match) throw new Error(`no persisted function in ${file}`)
+  return match[1]!
+}
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+describe('a helper edit changes the hash of the functions using it', () => {
+  it('in Rollup watch mode', async () => {
+    const { root, helper, main } = createProject()
+    const { watch } = await import('rollup')
+    const { default: esbuild } = await import('rollup-plugin-esbuild')
+    const outFile = path.join(root, 'dist', 'main.mjs')
+    const watcher = watch({
+      input: main,
+      external: ['@persist/runtime'],
+      plugins: [persistRollup({ root, manifest: false, analysisCache: false }), esbuild({ target: 'node20' })],
+      output: { file: outFile, format: 'es' },
+      watch: { skipWrite: false, buildDelay: 50 },
+      onwarn: () => {},
+    })
+    cleanups.push(() => watcher.close())
+    const nextBuild = () =>
+      new Promise<void>((resolve, reject) => {
+        const onEvent = (event: { code: string; error?: Error; result?: { close(): Promise<void> } }) => {
+          if (event.code === 'BUNDLE_END') void event.result?.close()
+          if (event.code === 'END' || event.code === 'ERROR') {
+            watcher.off('event', onEvent)
+            if (event.code === 'ERROR') reject(event.error)
+            else resolve()
+          }
+        }
+        watcher.on('event', onEvent)
+      })
+
+    await nextBuild()
+    const before = emittedHash(outFile)
+    const rebuilt = nextBuild()
+    editHelper(helper)
+    await rebuilt
+    expect(emittedHash(outFile)).not.toBe(before)
+  })
+
+  it('in an esbuild context rebuild', async () => {
+    const { root, helper, main } = createProject()
+    const esbuild = await import('esbuild')
+    const outFile = path.join(root, 'dist', 'main.mjs')
+    const context = await esbuild.context({
+      absWorkingDir: root,
+      entryPoints: [main],
+      outfile: outFile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['@persist/runtime'],
+      logLevel: 'silent',
+      plugins: [persistEsbuild({ manifest: false, analysisCache: false })],
+    })
+    cleanups.push(() => context.dispose())
+    await context.rebuild()
+    const before = emittedHash(outFile)
+    editHelper(helper)
+    await context.rebuild()
+    expect(emittedHash(outFile)).not.toBe(before)
+  })
+
+  it('in Vite dev (ssrLoadModule) without a restart', async () => {
+    const { root, helper } = createProject()
+    const { createServer } = await import('vite')
+    const server = await createServer({
+      root,
+      configFile: false,
+      logLevel: 'silent',
+      appType: 'custom',
+      server: { middlewareMode: true, hmr: false },
+      plugins: [persistVite({ manifest: false, analysisCache: false })],
+    })
+    cleanups.push(() => server.close())
+    const load = async () => (await server.ssrLoadModule('/src/main.ts')) as { compute(n: number): number; hashOf(): string }
+    const first = await load()
+    const before = first.hashOf()
+    expect(before).toMatch(/^[0-9a-f]{16,}$/)
+
+    editHelper(helper)
+    // The dev server learns about the edit from its file watcher; wait for it, without a restart.
+    let after = before
+    for (let attempt = 0; attempt < 100 && after === before; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      after = (await load()).hashOf()
+    }
+    expect(after).not.toBe(before)
+  })
+
+  it('in vitest watch mode, which runs the project through the plugin', async () => {
+    const { root, helper } = createProject()
+    // vitest loads its config with Node, so it takes the built plugin (the test command builds first).
+    const plugin = pathToFileURL(path.join(repoRoot, 'packages/unplugin/dist/vite.js')).href
+    fs.writeFileSync(
+      path.join(root, 'vitest.config.mjs'),
+      `import persist from ${JSON.stringify(plugin)}\nexport default { plugins: [persist()], test: { include: ['hash.test.ts'] } }\n`,
+    )
+    fs.writeFileSync(
+      path.join(root, 'hash.test.ts'),
+      `import { test } from 'vitest'\nimport { hashOf } from './src/main'\ntest('hash', () => { console.log('HASH=' + hashOf() + ';') })\n`,
+    )
+    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), '--watch', '--root', root], {
+      cwd: root,
+      env: { ...process.env, PERSIST_DIR: path.join(root, 'cache'), CI: '', FORCE_COLOR: '0' },
+    })
+    cleanups.push(() => void child.kill())
+    const hashes: string[] = []
+    let waiting: (() => void) | undefined
+    const onOutput = (chunk: Buffer) => {
+      for (const match of chunk.toString().matchAll(/HASH=([0-9a-f]+);/g)) hashes.push(match[1]!)
+      waiting?.()
+    }
+    child.stdout.on('data', onOutput)
+    child.stderr.on('data', onOutput)
+    const hashCount = (count: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`vitest printed ${hashes.length} hashes, expected ${count}`)), 60_000)
+        waiting = () => {
+          if (hashes.length >= count) {
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+        waiting()
+      })
+
+    await hashCount(1)
+    editHelper(helper)
+    await hashCount(2)
+    expect(hashes[0]).toMatch(/^[0-9a-f]{16,}$/)
+    expect(hashes[1]).not.toBe(hashes[0])
+  })
+})
