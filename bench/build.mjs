@@ -16,6 +16,7 @@ if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4])
 else await main()
 
 async function main() {
+  console.log('\n# build.mjs')
   const dateFns = path.join(repo, 'node_modules/date-fns')
   if (!fs.existsSync(dateFns)) throw new Error('bench/build.mjs needs date-fns: run `npx pnpm@10.34.8 install` at the repository root.')
   const version = JSON.parse(fs.readFileSync(path.join(dateFns, 'package.json'), 'utf8')).version

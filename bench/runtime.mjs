@@ -117,30 +117,32 @@ const report = (what, value, target) => {
   /** Store and load times (ms) of `value` through a disk-only persisted function, and raw fs times of the bytes. */
   const measure = (label, value, check) => {
     const times = { store: [], load: [], rawWrite: [], rawRead: [] }
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 4; round++) {
       rmSync(join(root, 'persist', `bench__large.ts#${label}`), { recursive: true, force: true })
-      const writer = persistedFunction(`bench/large.ts#${label}`, ['n'], () => value, { options: () => ({ store: 'disk' }) })
-      let start = performance.now()
-      writer(round)
-      times.store.push(performance.now() - start)
       const rawFile = join(root, `raw-${label}-${round}.bin`)
-      start = performance.now()
-      writeFileSync(rawFile, big)
-      times.rawWrite.push(performance.now() - start)
-      globalThis.gc?.()
-      const reader = persistedFunction(`bench/large.ts#${label}`, ['n'], () => {
-        throw new Error('should hit')
-      }, { options: () => ({ store: 'disk' }) })
-      start = performance.now()
-      const back = reader(round)
-      times.load.push(performance.now() - start)
-      if (!check(back)) throw new Error('large value did not round-trip')
-      globalThis.gc?.()
-      start = performance.now()
-      readFileSync(rawFile)
-      times.rawRead.push(performance.now() - start)
+      const timed = (list, fn) => {
+        globalThis.gc?.()
+        const start = performance.now()
+        const result = fn()
+        list.push(performance.now() - start)
+        return result
+      }
+      // Alternate who goes first: dirty pages left by one writer slow down the next one.
+      const persistWrite = () => {
+        const writer = persistedFunction(`bench/large.ts#${label}`, ['n'], () => value, { options: () => ({ store: 'disk' }) })
+        timed(times.store, () => writer(round))
+      }
+      const rawWrite = () => timed(times.rawWrite, () => writeFileSync(rawFile, big))
+      const persistRead = () => {
+        const reader = persistedFunction(`bench/large.ts#${label}`, ['n'], () => {
+          throw new Error('should hit')
+        }, { options: () => ({ store: 'disk' }) })
+        if (!check(timed(times.load, () => reader(round)))) throw new Error('large value did not round-trip')
+      }
+      const rawRead = () => timed(times.rawRead, () => readFileSync(rawFile))
+      const steps = round % 2 === 0 ? [persistWrite, rawWrite, persistRead, rawRead] : [rawWrite, persistWrite, rawRead, persistRead]
+      for (const step of steps) step()
       rmSync(rawFile)
-      globalThis.gc?.()
     }
     return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]))
   }

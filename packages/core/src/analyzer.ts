@@ -106,7 +106,12 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const cacheDir = options.cacheDir === false ? undefined : path.resolve(root, options.cacheDir ?? 'node_modules/.cache/persist-analysis')
   const formatKey = `core ${corePackage.version} hash ${HASH_FORMAT_VERSION} summary ${SUMMARY_FORMAT}`
   const store = new FileStore(cacheDir, formatKey)
-  const resolver = createModuleResolver(root, options.tsconfig, (dir) => store.dirMtime(dir))
+  const resolver = createModuleResolver(
+    root,
+    options.tsconfig,
+    (dir) => store.dirMtime(dir),
+    (file) => store.contentHash(file),
+  )
   let tsconfigHash: string | undefined
   let flushWarned = false
   const relPaths = new Map<string, string>()
@@ -176,6 +181,11 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
             resolved = resolver.resolve(from, specifier)
           }
           for (const [dir, mtime] of resolved.dirs) if (!dirs.has(dir)) dirs.set(dir, mtime)
+          // The package.json maps that decided it are inputs too (asked for in this pass, so recorded and watched).
+          for (const [file] of resolved.files) {
+            store.contentHash(file)
+            watch.add(file)
+          }
           return resolved.resolution
         },
         packageInfo,

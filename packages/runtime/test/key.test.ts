@@ -160,3 +160,19 @@ describe('call keys', () => {
     expect(() => encode(bad, [1])).toThrow(/src\/s.ts#Svc.get: this.handler is a function \(handler\).*key: \{ this: null \}/)
   })
 })
+
+describe('`this` of a registered class', () => {
+  it('is keyed by its registered key', () => {
+    class Account {
+      #secret = Math.random()
+      constructor(readonly id: string) {}
+      get secret() {
+        return this.#secret
+      }
+    }
+    registerType(Account, { key: (account) => account.id })
+    const encode = createCallEncoder({ id: 'src/a.ts#Account.load', params: [], kind: 'method' }, undefined)
+    expect(encode(new Account('a'), [])).toBe(encode(new Account('a'), []))
+    expect(encode(new Account('a'), [])).not.toBe(encode(new Account('b'), []))
+  })
+})

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Resolution } from './resolver'
 import { hashParts } from './hash'
-import type { FileSummary, Finding, SourcePlace, UnitRef } from './summary'
+import type { FileSummary, Finding, SourcePlace, UnitRef, UnitSummary } from './summary'
 
 
 /** What the graph needs from the analyzer: summaries, resolution and external facts, all fresh. */
@@ -31,6 +31,9 @@ export interface GraphNode {
 }
 
 const NAMESPACE_HASH = hashParts(['namespace'])
+const TYPE_HASH = hashParts(['type'])
+/** The label of edges from a type position to the runtime declarations it names. */
+const TYPES_LABEL = '@types'
 
 /** Edge labels starting with this count for the hash but do not make their target "reached" for diagnostics. */
 export const HIDDEN = '~'
@@ -93,6 +96,12 @@ export class GraphBuilder {
   private materialize(id: string): void {
     if (this.nodes.has(id)) return
     const node = this.build(id)
+    // The same name can reach a node along several paths; an edge counts once.
+    const seen = new Set<string>()
+    node.edges = node.edges.filter(([label, target]) => {
+      const key = `${label}\0${target}`
+      return !seen.has(key) && seen.add(key) !== undefined
+    })
     this.nodes.set(id, node)
     for (const [, target] of node.edges) this.request(target)
   }
@@ -155,6 +164,8 @@ export class GraphBuilder {
     const summary = this.summaryOf(file)
     const unit = summary?.units[index]
     if (!summary || !unit) return { id, own: hashParts(['missing-unit', id]), identity: id, edges: [] }
+    // Reached as a whole (a namespace used as a value, an opaque module): a type contributes nothing.
+    if (unit.kind === 'type') return { id, own: TYPE_HASH, identity: `u:${this.rel(file)}#type:${unit.name}`, edges: [] }
     const edges: GraphNode['edges'] = []
     const findings = [...unit.findings]
     this.refEdges(file, summary, unit.refs, edges, findings)
@@ -204,11 +215,52 @@ export class GraphBuilder {
   private refEdges(file: string, summary: FileSummary, refs: UnitRef[], edges: GraphNode['edges'], findings: Finding[]): void {
     for (const ref of refs) {
       const label = ref.member === undefined ? ref.name : `${ref.name}.${ref.member}`
+      const typed: Target[] = []
       for (const target of this.nameTargets(file, summary, ref.name, ref.member)) {
+        if (ref.type || this.unitOf(target.id)?.unit.kind === 'type') {
+          typed.push(target)
+          continue
+        }
         edges.push([target.attached ? `${HIDDEN}${label}` : label, target.id])
-        if (!ref.type && !target.attached) this.importedMutable(file, ref, target.id, findings)
+        if (!target.attached) this.importedMutable(file, ref, target.id, findings)
+      }
+      if (typed.length === 0) continue
+      // One label for the whole set: which interface or alias led to a class must not matter, only the class.
+      const reached = new Set<string>()
+      this.typeReach(typed, reached, new Set())
+      for (const id of reached) edges.push([TYPES_LABEL, id])
+    }
+  }
+
+  /**
+   * What a type position reaches at run time. Interfaces and type aliases contribute nothing themselves, so
+   * they are looked through; a class (or any runtime declaration) named in a type is what counts.
+   */
+  private typeReach(targets: Target[], out: Set<string>, visiting: Set<string>): void {
+    for (const target of targets) {
+      const found = this.unitOf(target.id)
+      if (!found || found.unit.kind !== 'type') {
+        out.add(target.id)
+        continue
+      }
+      if (visiting.has(target.id)) continue
+      visiting.add(target.id)
+      for (const ref of found.unit.refs) this.typeReach(this.nameTargets(found.file, found.summary, ref.name, ref.member), out, visiting)
+      for (const m of found.unit.modules) {
+        const resolved = this.resolveTo(found.file, m.source, m.place)
+        out.add(resolved.kind === 'code' ? `n:${resolved.path}` : resolved.id)
       }
     }
+  }
+
+  /** The summary and unit behind a `u:` node id. */
+  private unitOf(id: string): { file: string; summary: FileSummary; unit: UnitSummary } | undefined {
+    if (!id.startsWith('u:')) return undefined
+    const hashAt = id.lastIndexOf('#')
+    const file = id.slice(2, hashAt)
+    const summary = this.summaryOf(file)
+    const unit = summary?.units[Number(id.slice(hashAt + 1))]
+    return summary && unit ? { file, summary, unit } : undefined
   }
 
   /** A read of another module's reassigned `let`/`var` through an import is reported where it is read. */
@@ -217,7 +269,7 @@ export class GraphBuilder {
     const hashAt = target.lastIndexOf('#')
     const targetFile = target.slice(2, hashAt)
     if (targetFile === file) return
-    const mutable = this.ctx.summary(targetFile)?.units[Number(target.slice(hashAt + 1))]?.mutable
+    const mutable = this.summaryOf(targetFile)?.units[Number(target.slice(hashAt + 1))]?.mutable
     if (!mutable) return
     findings.push({
       kind: 'mutable',

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import type { NapiResolveOptions, ResolverFactory } from 'oxc-resolver'
+import type { NapiResolveOptions, ResolveResult, ResolverFactory } from 'oxc-resolver'
 import { dirsUnchanged, resolutionDirs } from './resultMemo'
 
 /** Extensions of files the analysis parses as code. */
@@ -17,10 +17,12 @@ export type Resolution =
   | { kind: 'builtin'; name: string }
   | { kind: 'unresolved'; error: string }
 
-/** A resolution and the directories (with their mtimes) whose listings decided it. */
+/** A resolution and what decided it: directory listings (with their mtimes) and file contents (package.json maps). */
 export interface ResolvedImport {
   resolution: Resolution
   dirs: Array<[dir: string, mtimeMs: number]>
+  /** Files whose content decided the resolution (`exports`/`imports` maps), with their content hashes. */
+  files: Array<[file: string, contentHash: string | null]>
 }
 
 export interface ModuleResolver {
@@ -46,7 +48,12 @@ const NODE_MODULES_RE = /[\\/]node_modules[\\/]/
  * Resolves specifiers the way a bundler resolving for Node would: tsconfig `paths`/`baseUrl`,
  * package `exports`/`imports` with the runtime conditions, `.js` specifiers that name `.ts` sources.
  */
-export function createModuleResolver(root: string, tsconfig: string | false | undefined, dirMtime: (dir: string) => number): ModuleResolver {
+export function createModuleResolver(
+  root: string,
+  tsconfig: string | false | undefined,
+  dirMtime: (dir: string) => number,
+  contentHash: (file: string) => string | undefined,
+): ModuleResolver {
   const tsconfigPath = tsconfig === false ? undefined : tsconfig ? path.resolve(root, tsconfig) : findTsconfig(root)
   const resolveOptions: NapiResolveOptions = {
     ...(tsconfigPath ? { tsconfig: { configFile: tsconfigPath, references: 'auto' as const } } : {}),
@@ -77,25 +84,37 @@ export function createModuleResolver(root: string, tsconfig: string | false | un
       const memoKey = `${dir}\0${specifier}`
       const hit = memo.get(memoKey)
       if (hit) {
-        if (dirsUnchanged(hit.dirs, hit.recordedAt, dirMtime)) return hit
+        if (dirsUnchanged(hit.dirs, hit.recordedAt, dirMtime) && hit.files.every(([f, h]) => (contentHash(f) ?? null) === h)) return hit
         // A file may have appeared that resolves first now; the resolver's own file-system cache is stale too.
         clear()
       }
       const recordedAt = Date.now()
-      const resolution = resolveUncached(getFactory(), dir, specifier)
+      const { resolution, decisive } = resolveUncached(getFactory(), fromFile, specifier)
       const dirs = resolutionDirs(root, fromFile, specifier, resolution).map((d): [string, number] => [d, dirMtime(d)])
-      const entry = { resolution, dirs, recordedAt }
+      const files = decisive.map((f): [string, string | null] => [f, contentHash(f) ?? null])
+      const entry = { resolution, dirs, files, recordedAt }
       memo.set(memoKey, entry)
       return entry
     },
   }
 }
 
-function resolveUncached(factory: ResolverFactory, dir: string, specifier: string): Resolution {
+function resolveUncached(factory: ResolverFactory, fromFile: string, specifier: string): { resolution: Resolution; decisive: string[] } {
   // Bundler queries (`./x.svg?raw`) are not part of the path.
   const bare = specifier.replace(/\?.*$/s, '')
-  if (bare.startsWith('node:')) return { kind: 'builtin', name: bare }
-  const result = factory.sync(dir, bare)
+  if (bare.startsWith('node:')) return { resolution: { kind: 'builtin', name: bare }, decisive: [] }
+  const result = factory.sync(path.dirname(fromFile), bare)
+  // Bare and `#` specifiers go through package.json `exports`/`imports` maps: their content decides.
+  const decisive: string[] = []
+  if (!bare.startsWith('.') && !path.isAbsolute(bare)) {
+    if (result.packageJsonPath) decisive.push(result.packageJsonPath)
+    const own = bare.startsWith('#') ? findPackageJson(fromFile) : undefined
+    if (own && own !== result.packageJsonPath) decisive.push(own)
+  }
+  return { resolution: classify(result, specifier, bare), decisive }
+}
+
+function classify(result: ResolveResult, specifier: string, bare: string): Resolution {
   if (result.builtin) return { kind: 'builtin', name: result.builtin.resolved }
   if (result.error) {
     if (/builtin/i.test(result.error)) return { kind: 'builtin', name: `node:${bare}` }

@@ -1,5 +1,5 @@
-import { visitorKeys } from 'oxc-parser'
 import type { AstNode } from '../annotations'
+import { oxcParser } from './parse'
 
 /** How a name was declared; decides hoisting and whether a module-level binding may be reassigned. */
 export type BindingKind =
@@ -110,6 +110,7 @@ export function unwrapTs(node: AstNode): AstNode {
  * (`var`, function declarations, classes used before their line) comes out right without a second walk.
  */
 export function analyzeScopes(program: AstNode): ScopeAnalysis {
+  const { visitorKeys } = oxcParser()
   const module: Scope = { parent: null, kind: 'module', bindings: new Map(), start: program.start, end: program.end }
   const references: Reference[] = []
   const events: ScopeEvent[] = []

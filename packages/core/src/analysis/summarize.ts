@@ -1,10 +1,9 @@
-import { parseSync } from 'oxc-parser'
 import { type AstNode, findAnnotatedFunctions } from '../annotations'
-import { type Diagnostic, diagnosticAt } from '../diagnostics'
+import { diagnosticAt } from '../diagnostics'
 import { canonicalPrint } from './canonical'
 import { hashParts, HASH_FORMAT_VERSION } from './hash'
 import { createLineIndex } from './lines'
-import { parseModule } from './parse'
+import { oxcParser, parseModule } from './parse'
 import { analyzeScopes, type Reference, type ScopeAnalysis } from './scope'
 import type { ExportEntry, FileSummary, Finding, RootSummary, SourcePlace, UnitRef, UnitSummary } from './summary'
 
@@ -53,7 +52,7 @@ function codeHash(kind: string, node: AstNode): string {
 /** Options are code (evaluated at run time), so they count in their canonical form too. */
 function optionsHash(optionsText: string | undefined): string {
   if (optionsText === undefined) return ''
-  const parsed = parseSync('options.ts', `(${optionsText})`, { lang: 'ts', preserveParens: false })
+  const parsed = oxcParser().parseSync('options.ts', `(${optionsText})`, { lang: 'ts', preserveParens: false })
   const statement = parsed.program.body[0] as AstNode | undefined
   if (parsed.errors.length === 0 && statement?.type === 'ExpressionStatement') return canonicalPrint(statement.expression)
   return optionsText.replace(/\s+/g, ' ')
@@ -205,8 +204,14 @@ function push(map: Map<string, number[]>, key: string, value: number) {
   else map.set(key, [value])
 }
 
+/** Index of each ref list by `name.member`, so a unit with many references stays linear. */
+const refIndex = new WeakMap<UnitRef[], Map<string, UnitRef>>()
+
 function addRef(refs: UnitRef[], ref: Reference, lineOf: LineIndex) {
-  const existing = refs.find((r) => r.name === ref.name && r.member === ref.member)
+  let index = refIndex.get(refs)
+  if (!index) refIndex.set(refs, (index = new Map()))
+  const key = ref.member === undefined ? ref.name : `${ref.name}\0${ref.member}`
+  const existing = index.get(key)
   if (existing) {
     if (!ref.type && existing.type) {
       delete existing.type
@@ -218,6 +223,7 @@ function addRef(refs: UnitRef[], ref: Reference, lineOf: LineIndex) {
   if (ref.member !== undefined) entry.member = ref.member
   if (ref.type) entry.type = true
   refs.push(entry)
+  index.set(key, entry)
 }
 
 /** Module-level bindings that are assigned after their declaration, with the line of the first assignment. */
@@ -341,4 +347,3 @@ function declaredNames(decl: AstNode): string[] {
   return decl.id?.type === 'Identifier' ? [decl.id.name] : []
 }
 
-export type { Diagnostic }

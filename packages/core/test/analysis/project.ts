@@ -7,6 +7,11 @@ export interface Project {
   root: string
   write(files: Record<string, string | null>): void
   read(file: string): string
+  /**
+   * Backdates every file and directory by a minute, so the analysis trusts their stats and directory
+   * listings (outside the window where a same-tick change could hide) and reuses what it computed.
+   */
+  age(): void
   remove(): void
 }
 
@@ -26,6 +31,18 @@ export function createProject(files: Record<string, string | null>): Project {
     },
     read(file) {
       return fs.readFileSync(path.join(root, file), 'utf8')
+    },
+    age() {
+      const past = new Date(Date.now() - 60_000)
+      const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          const abs = path.join(dir, entry.name)
+          if (entry.isDirectory()) walk(abs)
+          fs.lutimesSync(abs, past, past)
+        }
+      }
+      walk(root)
+      fs.utimesSync(root, past, past)
     },
     remove() {
       fs.rmSync(root, { recursive: true, force: true })

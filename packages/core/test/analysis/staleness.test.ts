@@ -9,24 +9,10 @@ afterAll(() => {
   for (const p of projects) p.remove()
 })
 
-/** Backdates every file and directory, so stats and directory listings are trusted (outside the racy window). */
-function age(p: Project) {
-  const past = new Date(Date.now() - 60_000)
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, entry.name)
-      if (entry.isDirectory()) walk(abs)
-      fs.utimesSync(abs, past, past)
-    }
-  }
-  walk(p.root)
-  fs.utimesSync(p.root, past, past)
-}
-
 function setup(files: Record<string, string>) {
   const p = createProject(files)
   projects.push(p)
-  age(p)
+  p.age()
   const cacheDir = path.join(p.root, '.cache')
   const main = path.join(p.root, 'src/main.ts')
   const hashWith = (analyzer: ReturnType<typeof createAnalyzer>) => analyzer.analyzeFile(main).functions[0]!.hash
@@ -81,7 +67,7 @@ describe('reused analyses are never stale', () => {
     })
     const link = path.join(p.root, 'node_modules/pad')
     fs.symlinkSync(path.join(p.root, 'node_modules/.pnpm/pad@1.0.0/node_modules/pad'), link)
-    age(p)
+    p.age()
     const analyzer = createAnalyzer({ root: p.root, cacheDir })
     const before = hashWith(analyzer)
     analyzer.flush()

@@ -32,8 +32,17 @@ describe('hash scenarios', () => {
     const project = createProject(scenario.files)
     projects.push(project)
     const fnId = scenario.fn ?? 'src/main.ts#main'
+    // Old files: the long-lived analyzer trusts stats and reuses its work, so it must notice the edit by itself.
+    project.age()
+    const cacheDir = path.join(project.root, '.persist-cache')
+    const warm = () => createAnalyzer({ root: project.root, cacheDir })
     const longLived = createAnalyzer({ root: project.root, cacheDir: false })
     const before = hashOf(longLived, project, fnId)
+    expect(hashOf(longLived, project, fnId), 'a second call reuses and agrees').toBe(before)
+    expect(longLived.stats.reuses, 'the second call reused the first analysis').toBe(1)
+    const first = warm()
+    expect(hashOf(first, project, fnId)).toBe(before)
+    first.flush()
 
     const edited = Object.entries(scenario.edit).map(([file, change]) => [file, typeof change === 'function' ? change(project.read(file)) : change])
     // Guard the table itself: an edit that does nothing would make "stays" pass vacuously.
@@ -41,8 +50,9 @@ describe('hash scenarios', () => {
     applyEdit(project, scenario.edit)
 
     const fresh = hashOf(createAnalyzer({ root: project.root, cacheDir: false }), project, fnId)
-    // A long-lived analyzer (watch mode) must see the edit without being told.
+    // A long-lived analyzer (watch mode) must see the edit without being told, and so must a warm disk cache.
     expect(hashOf(longLived, project, fnId), 'watch-mode analyzer agrees with a fresh one').toBe(fresh)
+    expect(hashOf(warm(), project, fnId), 'an analyzer on the disk cache of the first run agrees').toBe(fresh)
     if (scenario.expect === 'changes') expect(fresh).not.toBe(before)
     else expect(fresh).toBe(before)
   })

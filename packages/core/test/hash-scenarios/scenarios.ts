@@ -645,4 +645,15 @@ export const scenarios: Scenario[] = [
     edit: { 'src/main.ts': (s) => s.replace('T extends number', 'T extends number | bigint = number') },
     expect: 'stays',
   },
+  {
+    name: 'point a package.json imports alias at another file',
+    files: {
+      'package.json': JSON.stringify({ name: 'app', type: 'module', imports: { '#cfg': './src/a.ts' } }),
+      'src/main.ts': main('return x * rate', "import { rate } from '#cfg'"),
+      'src/a.ts': 'export const rate = 1\n',
+      'src/b.ts': 'export const rate = 2\n',
+    },
+    edit: { 'package.json': (s) => s.replace('src/a.ts', 'src/b.ts') },
+    expect: 'changes',
+  },
 ]

@@ -7,6 +7,7 @@ import type { KeyOption } from '../options'
 import { encodeInstance, encodeString, encodeValue, KEY_FORMAT } from './encode'
 import { DROP } from './helpers'
 import { formatPath, KeyEncodingError } from './path'
+import { registeredTypeOf } from './types'
 
 export interface CallKeyTarget {
   id: string
@@ -91,7 +92,9 @@ export function createCallEncoder(target: CallKeyTarget, key: KeyOption | undefi
 
 function encodeThis(target: CallKeyTarget, self: unknown, mapper: ((self: any) => unknown) | undefined): string {
   if (mapper) return `this=${encodeNamed(target, 'key.this(this)', mapper(self), THIS_FIX)};`
-  if (self === null || typeof self !== 'object') return `this=${encodeNamed(target, 'this', self, THIS_FIX)};`
+  if (self === null || typeof self !== 'object' || registeredTypeOf(self)?.key) {
+    return `this=${encodeNamed(target, 'this', self, THIS_FIX)};`
+  }
   try {
     return `this=${encodeInstance(self)};`
   } catch (error) {

@@ -1,0 +1,42 @@
+/**
+ * Which directory a command works on (`--dir`, else `PERSIST_DIR`, else the runtime's default), and the check
+ * that persist created it: the disk store writes a CACHEDIR.TAG naming persist into every cache root, and the
+ * CLI reads, writes and deletes nothing in a directory without one.
+ */
+import { readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { defaultDir } from '../config'
+import { CACHE_TAG_NAME } from '../stores/disk'
+import { CliError } from './errors'
+
+const TAG_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55'
+
+/** The cache directory named by `--dir`, `PERSIST_DIR` or the default, as an absolute path. */
+export function resolveCacheDir(dirOption: unknown): string {
+  if (typeof dirOption === 'string' && dirOption.length > 0) return resolve(dirOption)
+  const fromEnv = process.env.PERSIST_DIR
+  if (fromEnv) return resolve(fromEnv)
+  return defaultDir(process.cwd())
+}
+
+/** Throws a one-line CliError unless `dir` is a cache directory persist created and tagged. */
+export function checkCacheDir(dir: string): void {
+  let isDir: boolean
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    throw new CliError(`no persist cache at ${dir} (nothing has been cached there yet; pass --dir or set PERSIST_DIR to choose another).`)
+  }
+  if (!isDir) throw new CliError(`${dir} is not a directory; pass --dir or set PERSIST_DIR to a persist cache directory.`)
+  let tag = ''
+  try {
+    tag = readFileSync(`${dir}/${CACHE_TAG_NAME}`, 'utf8')
+  } catch {
+    // Missing: refused below.
+  }
+  if (!tag.startsWith(TAG_SIGNATURE) || !tag.includes('persist')) {
+    throw new CliError(
+      `${dir} was not created by persist (no ${CACHE_TAG_NAME} written by persist in it); refusing to touch it. Pass --dir or set PERSIST_DIR to a persist cache directory.`,
+    )
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `persist adopt <id> --from <old hash>`: makes the entries computed under an older source hash valid under the
+ * current one (named by the build manifest, or `--to`), for a change the hash cannot prove harmless. Entries are
+ * hard-linked (copied where links are impossible); the old version is never touched, and an entry the current
+ * version already has is kept. Hard links are safe here: the runtime never writes into an entry file, it
+ * replaces it by renaming a new file over it, so a later write through one name never changes the other.
+ */
+import { copyFileSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { dirname, join, relative, sep } from 'node:path'
+import { keyPrefix } from '../../key/callKey'
+import { CliError, UsageError } from '../errors'
+import { findFunction } from '../functions'
+import { formatBytes, shortHash } from '../format'
+import { scanVersion, statFile } from '../layoutScan'
+import { openCache } from '../openCache'
+import { type CommonOptions, print } from '../output'
+import { createProgress } from '../progress'
+import { toSegment } from '../../stores/layout'
+
+export interface AdoptOptions extends CommonOptions {
+  from?: string
+  to?: string
+  manifest?: string
+  dryRun?: boolean
+}
+
+/**
+ * Whether an entry's file name (its key digest) is the same under every source hash of a function. When the
+ * digest covers the hash, a moved entry would never be found, and adopting must refuse rather than pretend.
+ */
+function keysSurviveHashChange(): boolean {
+  const probe = '\u0001persist-probe-hash'
+  return !keyPrefix({ id: 'probe', hash: probe, version: '' }).includes(probe)
+}
+
+/** The hash directory `hash` names: exact, or a unique prefix (as `persist ls` shows 12 characters). */
+function pickVersion(hashes: string[], hash: string, id: string): string {
+  const segment = toSegment(hash)
+  if (hashes.includes(segment)) return segment
+  const candidates = hashes.filter((name) => name.startsWith(segment))
+  if (candidates.length === 1) return candidates[0]!
+  const known = hashes.map(shortHash).join(', ')
+  throw new CliError(
+    candidates.length > 1
+      ? `--from ${hash} matches ${candidates.length} versions of ${id}; give more characters (versions: ${known}).`
+      : `${id} has no cached version ${hash} (versions: ${known || 'none'}).`,
+  )
+}
+
+/** Creates `dir` under `root` one level at a time, refusing a level that is a symlink or not a directory. */
+function makeRealDirs(root: string, dir: string): void {
+  let current = root
+  for (const part of relative(root, dir).split(sep)) {
+    current = join(current, part)
+    try {
+      mkdirSync(current)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    if (!lstatSync(current).isDirectory()) throw new CliError(`${current} is a symlink or not a directory; persist never writes through links.`)
+  }
+}
+
+/** Links `from` to `to` without replacing an existing `to`; copies through a temporary file where links fail. */
+function linkOrCopy(from: string, to: string): 'linked' | 'copied' | 'exists' {
+  try {
+    linkSync(from, to)
+    return 'linked'
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return 'exists'
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw error
+  }
+  const tmp = join(dirname(to), `.adopt.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    copyFileSync(from, tmp)
+    if (statFile(to)) return 'exists'
+    renameSync(tmp, to)
+    return 'copied'
+  } finally {
+    try {
+      unlinkSync(tmp)
+    } catch {
+      // Renamed into place.
+    }
+  }
+}
+
+export function adopt(name: string, options: AdoptOptions): void {
+  if (typeof options.from !== 'string' || options.from.length === 0) {
+    throw new UsageError('persist adopt needs --from <old hash> (see the versions with `persist ls`).')
+  }
+  const cache = openCache(options, options.to === undefined ? 'required' : 'optional')
+  const fn = findFunction(cache.functions, name, false)
+  const target = options.to === undefined ? fn.liveHash : toSegment(String(options.to))
+  if (target === undefined) {
+    throw new CliError(`the build manifest ${cache.manifest!.path} does not name ${fn.id}; rebuild, or pass --to <hash>.`)
+  }
+  const source = pickVersion(fn.hashes, options.from, fn.id)
+  if (source === target) throw new CliError(`${fn.id}: version ${shortHash(source)} is already the current one; nothing to adopt.`)
+  if (!keysSurviveHashChange()) {
+    throw new CliError(
+      'this version of @persist/runtime puts the source hash into every entry key, so entries cannot be adopted by another version; update @persist/runtime.',
+    )
+  }
+  const { entries } = scanVersion(fn, source)
+  const counts = { linked: 0, copied: 0, exists: 0 }
+  let bytes = 0
+  const progress = createProgress('adopting', entries.length)
+  for (const entry of entries) {
+    progress.tick()
+    const destination = join(fn.path, target, relative(join(fn.path, source), entry.path))
+    if (options.dryRun) {
+      counts[statFile(destination) ? 'exists' : 'linked']++
+      continue
+    }
+    makeRealDirs(cache.root, dirname(destination))
+    const outcome = linkOrCopy(entry.path, destination)
+    counts[outcome]++
+    if (outcome !== 'exists') bytes += statFile(destination)?.size ?? 0
+  }
+  progress.done()
+  const adopted = counts.linked + counts.copied
+  const data = { id: fn.id, from: source, to: target, dryRun: Boolean(options.dryRun), adopted, linked: counts.linked, copied: counts.copied, kept: counts.exists, bytes }
+  print(options, data, () =>
+    `${options.dryRun ? 'would adopt' : 'adopted'} ${adopted} entries of ${fn.id} from ${shortHash(source)} into ${shortHash(target)}` +
+    (counts.exists > 0 ? ` (${counts.exists} already present there, kept)` : '') +
+    (options.dryRun ? '' : `; ${counts.copied > 0 ? `${counts.copied} copied (${formatBytes(bytes)})` : 'hard-linked, no extra space'}`),
+  )
+}

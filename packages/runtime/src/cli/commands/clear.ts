@@ -1,0 +1,48 @@
+/**
+ * `persist clear [id] [--scope s]`: removes every entry of one function, of one scope (of one function or of
+ * all), or of the whole cache. The directory itself, its tag and the build manifest stay.
+ */
+import { join } from 'node:path'
+import { SCOPE_PREFIX, toSegment } from '../../stores/layout'
+import { describeEntries } from '../entries'
+import { findFunction, type KnownFunction } from '../functions'
+import { formatBytes } from '../format'
+import { scanFunctions } from '../layoutScan'
+import { openCache } from '../openCache'
+import { type CommonOptions, print } from '../output'
+import { removeTree } from '../remove'
+
+export interface ClearOptions extends CommonOptions {
+  scope?: string
+  dryRun?: boolean
+}
+
+export function clear(name: string | undefined, options: ClearOptions): void {
+  const cache = openCache(options)
+  // Deleting needs the exact id: a substring could name the wrong function.
+  const functions: KnownFunction[] = name === undefined ? cache.functions : [findFunction(cache.functions, name, false)]
+  const scope = options.scope === undefined ? undefined : String(options.scope)
+  const scopeSegment = scope === undefined ? undefined : toSegment(scope)
+  const records = describeEntries(scanFunctions(functions).entries, false, 'clearing').filter(
+    (record) => scopeSegment === undefined || record.scope === scopeSegment,
+  )
+  if (!options.dryRun) {
+    for (const fn of functions) {
+      if (scopeSegment === undefined) removeTree(cache.root, fn.path)
+      else for (const hash of fn.hashes) removeTree(cache.root, join(fn.path, hash, SCOPE_PREFIX + scopeSegment))
+    }
+  }
+  const bytes = records.reduce((sum, record) => sum + record.size, 0)
+  const data = {
+    dir: cache.root,
+    dryRun: Boolean(options.dryRun),
+    functions: functions.map((fn) => fn.id),
+    scope: scope ?? null,
+    entries: records.length,
+    bytes,
+  }
+  print(options, data, () => {
+    const what = `${name === undefined ? 'all functions' : functions[0]!.id}${scope === undefined ? '' : `, scope ${JSON.stringify(scope)}`}`
+    return `${options.dryRun ? 'would remove' : 'removed'} ${records.length} entries (${formatBytes(bytes)}) of ${what}`
+  })
+}

@@ -1,0 +1,76 @@
+/**
+ * `persist gc`: least-recently-used eviction across the whole cache. Entries older than `--max-age` go first,
+ * then the least recently used until the cache fits `--max-entries` and `--max-bytes`. "Used" is the time
+ * persist itself recorded on the entry file (see entries.ts), never the atime.
+ */
+import { dirname } from 'node:path'
+import { describeEntries, type EntryRecord } from '../entries'
+import { UsageError } from '../errors'
+import { formatBytes } from '../format'
+import { scanFunctions } from '../layoutScan'
+import { openCache } from '../openCache'
+import { type CommonOptions, print } from '../output'
+import { removeEmptyDirs, removeFile } from '../remove'
+import { parseAge, parseCount, parseSize } from '../units'
+
+export interface GcOptions extends CommonOptions {
+  maxBytes?: string
+  maxEntries?: string
+  maxAge?: string
+  dryRun?: boolean
+}
+
+/** The entries to evict, oldest use first. */
+export function chooseEvictions(
+  records: EntryRecord[],
+  limits: { maxBytes?: number; maxEntries?: number; maxAgeMs?: number },
+  now: number,
+): EntryRecord[] {
+  const byUse = [...records].sort((a, b) => a.lastUsedMs - b.lastUsedMs)
+  let count = byUse.length
+  let bytes = byUse.reduce((sum, record) => sum + record.size, 0)
+  const evicted: EntryRecord[] = []
+  for (const record of byUse) {
+    const tooOld = limits.maxAgeMs !== undefined && now - record.lastUsedMs > limits.maxAgeMs
+    const tooMany = limits.maxEntries !== undefined && count > limits.maxEntries
+    const tooBig = limits.maxBytes !== undefined && bytes > limits.maxBytes
+    if (!tooOld && !tooMany && !tooBig) break
+    evicted.push(record)
+    count--
+    bytes -= record.size
+  }
+  return evicted
+}
+
+export function gc(options: GcOptions): void {
+  const limits = {
+    maxBytes: options.maxBytes === undefined ? undefined : parseSize(options.maxBytes, '--max-bytes'),
+    maxEntries: options.maxEntries === undefined ? undefined : parseCount(options.maxEntries, '--max-entries'),
+    maxAgeMs: options.maxAge === undefined ? undefined : parseAge(options.maxAge, '--max-age'),
+  }
+  if (limits.maxBytes === undefined && limits.maxEntries === undefined && limits.maxAgeMs === undefined) {
+    throw new UsageError('persist gc needs at least one limit: --max-bytes <size>, --max-entries <n> or --max-age <age>.')
+  }
+  const cache = openCache(options)
+  const records = describeEntries(scanFunctions(cache.functions).entries, false, 'scanning')
+  const evicted = chooseEvictions(records, limits, Date.now())
+  if (!options.dryRun) {
+    for (const record of evicted) {
+      removeFile(cache.root, record.path)
+      removeEmptyDirs(cache.root, dirname(record.path))
+    }
+  }
+  const freed = evicted.reduce((sum, record) => sum + record.size, 0)
+  const total = records.reduce((sum, record) => sum + record.size, 0)
+  const data = {
+    dir: cache.root,
+    dryRun: Boolean(options.dryRun),
+    before: { entries: records.length, bytes: total },
+    after: { entries: records.length - evicted.length, bytes: total - freed },
+    removed: evicted.map((record) => ({ path: record.path, bytes: record.size, lastUsed: new Date(record.lastUsedMs).toISOString() })),
+  }
+  print(options, data, () => {
+    const verb = options.dryRun ? 'would remove' : 'removed'
+    return `${verb} ${evicted.length} of ${records.length} entries (${formatBytes(freed)}); ${data.after.entries} entries, ${formatBytes(data.after.bytes)} remain`
+  })
+}

@@ -1,0 +1,52 @@
+/**
+ * `persist prune`: deletes the versions (source hash directories) of functions that the build manifest no longer
+ * names. Functions the manifest does not know at all are kept unless `--unknown` is given: a partial build or a
+ * second project sharing the directory must not cost another project its cache.
+ */
+import { join } from 'node:path'
+import pc from 'picocolors'
+import { describeEntries } from '../entries'
+import { formatBytes, shortHash } from '../format'
+import { scanVersion } from '../layoutScan'
+import { openCache } from '../openCache'
+import { type CommonOptions, print } from '../output'
+import { removeTree } from '../remove'
+
+export interface PruneOptions extends CommonOptions {
+  manifest?: string
+  dryRun?: boolean
+  unknown?: boolean
+}
+
+export function prune(options: PruneOptions): void {
+  const cache = openCache(options, 'required')
+  const removed: Array<{ id: string; hash: string; entries: number; bytes: number; reason: string }> = []
+  const kept: Array<{ id: string; reason: string }> = []
+  for (const fn of cache.functions) {
+    if (fn.liveHash === undefined && !options.unknown) {
+      kept.push({ id: fn.id, reason: 'not in the manifest (pass --unknown to remove)' })
+      continue
+    }
+    for (const hash of fn.hashes) {
+      if (hash === fn.liveHash) continue
+      const records = describeEntries(scanVersion(fn, hash).entries, false, 'pruning')
+      removed.push({
+        id: fn.id,
+        hash,
+        entries: records.length,
+        bytes: records.reduce((sum, record) => sum + record.size, 0),
+        reason: fn.liveHash === undefined ? 'function not in the manifest' : 'version not in the manifest',
+      })
+      if (!options.dryRun) removeTree(cache.root, join(fn.path, hash))
+    }
+    if (!options.dryRun && fn.liveHash === undefined) removeTree(cache.root, fn.path)
+  }
+  const bytes = removed.reduce((sum, version) => sum + version.bytes, 0)
+  print(options, { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, bytes }, () => {
+    const verb = options.dryRun ? 'would remove' : 'removed'
+    const lines = removed.map((version) => `${pc.red('-')} ${version.id} ${shortHash(version.hash)} (${version.entries} entries, ${formatBytes(version.bytes)})`)
+    for (const fn of kept) lines.push(pc.dim(`  kept ${fn.id}: ${fn.reason}`))
+    lines.push(`${verb} ${removed.length} stale version(s), ${formatBytes(bytes)}`)
+    return lines.join('\n')
+  })
+}

@@ -1,0 +1,101 @@
+/**
+ * Reading an entry's header, metadata and arguments without its payload (for listings), and re-checking an
+ * entry's checksum in chunks (for `verify`), on top of the entry format of `value/entryFile.ts`.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { deserialize } from 'node:v8'
+import { crc32 } from 'node:zlib'
+import { CorruptEntryError, ENTRY_HEADER_BYTES, type EntryFileMeta, readHeader } from '../value/entryFile'
+
+/** What a listing shows of an entry. */
+export interface EntryInfo {
+  createdAt: number
+  durationMs: number
+  bytes: number
+  scope: string | undefined
+  /** The call's values after defaults, when the entry kept them (small, encodable arguments). */
+  args: unknown[] | undefined
+}
+
+/** The checksum covers the header up to its crc field, then everything after the header (see entryFile.ts). */
+const CRC_COVERED_HEADER_BYTES = 40
+
+function readExactly(fd: number, buffer: Buffer, position: number): Buffer {
+  let done = 0
+  while (done < buffer.length) {
+    const read = readSync(fd, buffer, done, buffer.length - done, position + done)
+    if (read === 0) throw new CorruptEntryError('shorter than its header says')
+    done += read
+  }
+  return buffer
+}
+
+/** Header, metadata and arguments of an entry file. Throws CorruptEntryError when they are malformed. */
+export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
+  const fd = openSync(path, 'r')
+  try {
+    const size = fstatSync(fd).size
+    const headerBytes = readExactly(fd, Buffer.alloc(ENTRY_HEADER_BYTES), 0)
+    const header = readHeader(headerBytes, size)
+    const middle = readExactly(fd, Buffer.alloc(header.payloadStart - ENTRY_HEADER_BYTES), ENTRY_HEADER_BYTES)
+    let meta: EntryFileMeta = {}
+    if (header.metaLength > 0) {
+      try {
+        meta = JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
+      } catch {
+        throw new CorruptEntryError('unreadable metadata')
+      }
+    }
+    let args: unknown[] | undefined
+    if (withArgs && header.argsLength > 0) {
+      try {
+        args = deserialize(middle.subarray(header.metaLength)) as unknown[]
+      } catch {
+        args = undefined
+      }
+    }
+    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: size, scope: meta.scope, args }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const CHUNK = 4 * 1024 * 1024
+
+/** The outcome of checking one entry file. */
+export type EntryCheck =
+  | { state: 'ok' }
+  /** The bytes are wrong: the runtime would treat the entry as a miss, so it can go. */
+  | { state: 'corrupt'; reason: string }
+  /** The file could not be read (vanished, permission, I/O error): nothing is known about its bytes. */
+  | { state: 'unreadable'; reason: string }
+
+/** Checks the structure and the checksum of an entry file. */
+export function checkEntryFile(path: string): EntryCheck {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (error) {
+    return { state: 'unreadable', reason: `cannot be opened (${(error as NodeJS.ErrnoException).code})` }
+  }
+  try {
+    const size = fstatSync(fd).size
+    const headerBytes = Buffer.alloc(ENTRY_HEADER_BYTES)
+    const read = readSync(fd, headerBytes, 0, ENTRY_HEADER_BYTES, 0)
+    const header = readHeader(headerBytes.subarray(0, read), size)
+    let crc = crc32(headerBytes.subarray(0, CRC_COVERED_HEADER_BYTES))
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size - ENTRY_HEADER_BYTES, 1)))
+    for (let position = ENTRY_HEADER_BYTES; position < size; ) {
+      const length = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position)
+      if (length === 0) return { state: 'corrupt', reason: 'shorter than its header says' }
+      crc = crc32(chunk.subarray(0, length), crc)
+      position += length
+    }
+    return crc === header.crc ? { state: 'ok' } : { state: 'corrupt', reason: 'checksum mismatch' }
+  } catch (error) {
+    if (error instanceof CorruptEntryError) return { state: 'corrupt', reason: error.message }
+    return { state: 'unreadable', reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }
+  } finally {
+    closeSync(fd)
+  }
+}

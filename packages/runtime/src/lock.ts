@@ -1,0 +1,277 @@
+/**
+ * A cross-process lock per cache entry (`lock: true`): processes sharing a cache directory compute a key once
+ * while the others wait and then read the entry.
+ *
+ * The lock is a file next to the entry, `.<key>.lock`, created with O_EXCL (`wx`) and holding the owner's pid,
+ * host, start time and a random token. The leading dot keeps it out of listings, like temporary files.
+ * A lock is abandoned (stale) when its owner on this host is no longer running (or is a zombie), or, for an
+ * owner on another host (a shared network directory), when its file was not touched for `staleMs`: async owners
+ * touch it while they compute. Waiters poll with a growing delay and compute anyway after `maxWaitMs`, so a
+ * lock can cost time but never a deadlock. It only saves work: entries stay correct without it (writes are atomic).
+ *
+ * Sync functions wait too, sleeping with `Atomics.wait`: their caller is blocked for the computation anyway, and a
+ * wait for another process's computation blocks it no longer than computing would.
+ */
+import { randomBytes } from 'node:crypto'
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+
+/** What a lock file says about its owner. */
+export interface LockOwner {
+  pid: number
+  host: string
+  /** When the lock was taken (ms since the epoch). */
+  startedAt: number
+  /** Tells this owner's lock apart from a later one at the same path. */
+  token: string
+}
+
+export interface LockTimings {
+  /** A lock of another host whose file was not touched for this long is abandoned. @default 60000 */
+  staleMs: number
+  /** Longest a waiter waits before computing anyway. @default 600000 */
+  maxWaitMs: number
+  /** First delay between polls; it grows 1.5× per poll up to `maxPollMs`. @default 5 */
+  minPollMs: number
+  /** @default 250 */
+  maxPollMs: number
+}
+
+export const DEFAULT_LOCK_TIMINGS: LockTimings = { staleMs: 60_000, maxWaitMs: 600_000, minPollMs: 5, maxPollMs: 250 }
+
+/** A lock file with no readable owner is only trusted this long: its owner writes it right after creating it. */
+const UNREADABLE_GRACE_MS = 2_000
+
+/** Timings with `PERSIST_LOCK_WAIT_MS` / `PERSIST_LOCK_STALE_MS` applied (positive integers; others ignored). */
+export function lockTimingsFromEnv(env: NodeJS.ProcessEnv = process.env): LockTimings {
+  const read = (name: string, fallback: number) => {
+    const value = Number(env[name])
+    return Number.isInteger(value) && value > 0 ? value : fallback
+  }
+  return {
+    ...DEFAULT_LOCK_TIMINGS,
+    maxWaitMs: read('PERSIST_LOCK_WAIT_MS', DEFAULT_LOCK_TIMINGS.maxWaitMs),
+    staleMs: read('PERSIST_LOCK_STALE_MS', DEFAULT_LOCK_TIMINGS.staleMs),
+  }
+}
+
+/** `<dir>/.<key>.lock` for the entry `<dir>/<key>`. */
+export function lockPathOf(entryPath: string): string {
+  return join(dirname(entryPath), `.${basename(entryPath)}.lock`)
+}
+
+const thisHost = hostname()
+
+/** A lock this process holds. */
+export class HeldLock {
+  private heartbeat: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    readonly path: string,
+    readonly owner: LockOwner,
+  ) {}
+
+  /** Touches the lock file every `everyMs` while the event loop runs (async owners), so other hosts see it alive. */
+  keepAlive(everyMs: number): void {
+    this.heartbeat = setInterval(() => {
+      const now = new Date()
+      try {
+        utimesSync(this.path, now, now)
+      } catch {
+        // Broken by another process or removed with the cache: nothing to keep alive.
+      }
+    }, everyMs)
+    this.heartbeat.unref()
+  }
+
+  /** Removes the lock file, unless it is no longer this owner's. */
+  release(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    if (readOwner(this.path)?.token !== this.owner.token) return
+    try {
+      unlinkSync(this.path)
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Creates the lock file. `busy` when another owner holds it, `unavailable` when the directory cannot take it
+ * (read-only, full, missing and not creatable): the caller then computes without a lock.
+ * `prepare` makes the entry's directory when it does not exist yet.
+ */
+export function tryAcquire(path: string, prepare: () => void): HeldLock | 'busy' | 'unavailable' {
+  const owner: LockOwner = { pid: process.pid, host: thisHost, startedAt: Date.now(), token: randomBytes(8).toString('hex') }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number
+    try {
+      fd = openSync(path, 'wx')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') return 'busy'
+      if (code === 'ENOENT' && attempt === 0) {
+        try {
+          prepare()
+        } catch {
+          return 'unavailable'
+        }
+        continue
+      }
+      return 'unavailable'
+    }
+    try {
+      writeSync(fd, JSON.stringify(owner))
+    } catch {
+      // A full disk: the empty lock still excludes others, and turns stale after UNREADABLE_GRACE_MS if we die.
+    } finally {
+      closeSync(fd)
+    }
+    return new HeldLock(path, owner)
+  }
+  return 'unavailable'
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>
+    if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.token === 'string') {
+      return owner as LockOwner
+    }
+  } catch {
+    // Being written, or not a lock file: see UNREADABLE_GRACE_MS.
+  }
+  return undefined
+}
+
+/** Whether process `pid` of this host still runs. A zombie (killed, not yet reaped) does not. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  if (process.platform !== 'linux') return true
+  try {
+    // /proc/<pid>/stat is "pid (name) S …": the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z'
+  } catch {
+    return true
+  }
+}
+
+/** Why the lock at `path` is abandoned, or `undefined` when its owner may still be computing. */
+export function staleReason(owner: LockOwner | undefined, mtimeMs: number, now: number, staleMs: number): string | undefined {
+  if (owner === undefined) return now - mtimeMs > UNREADABLE_GRACE_MS ? 'it names no owner' : undefined
+  if (owner.host === thisHost) return isRunning(owner.pid) ? undefined : `its owner (pid ${owner.pid}) is not running`
+  return now - mtimeMs > staleMs ? `its owner on ${owner.host} did not touch it for ${staleMs} ms` : undefined
+}
+
+/**
+ * Removes the lock at `path` when it is abandoned; `true` when it did (or the lock was already gone).
+ * The file is first renamed aside, then checked to be the one judged: a fresh lock taken in between is put back.
+ */
+export function breakIfStale(path: string, staleMs: number): boolean {
+  let mtimeMs: number
+  try {
+    mtimeMs = statSync(path).mtimeMs
+  } catch {
+    return true
+  }
+  const owner = readOwner(path)
+  if (staleReason(owner, mtimeMs, Date.now(), staleMs) === undefined) return false
+  const aside = `${path}.${randomBytes(6).toString('hex')}.broken`
+  try {
+    renameSync(path, aside)
+  } catch {
+    return true
+  }
+  const moved = readOwner(aside)
+  if (moved?.token !== owner?.token) {
+    try {
+      linkSync(aside, path)
+    } catch {
+      // Someone took the lock since: the owner we moved computes along, and its release leaves the new lock alone.
+    }
+  }
+  try {
+    unlinkSync(aside)
+  } catch {
+    // Gone already.
+  }
+  return true
+}
+
+/** The outcome of waiting for a key: another process's entry, or the right (or duty) to compute it. */
+export type LockOutcome<T> = { hit: T } | { lock: HeldLock | undefined; gaveUp: boolean }
+
+export interface LockIo<T> {
+  /** Reads the entry; `undefined` while it is missing. */
+  check(): T | undefined
+  /** Makes the entry's directory. */
+  prepare(): void
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * Waits, blocking the thread, until the entry exists or this process holds the lock. With the lock held, the
+ * entry is checked once more (its owner may have finished between the caller's miss and this acquisition).
+ */
+export function acquireSync<T>(path: string, io: LockIo<T>, timings: LockTimings): LockOutcome<T> {
+  const deadline = Date.now() + timings.maxWaitMs
+  let delay = timings.minPollMs
+  for (;;) {
+    const step = attempt(path, io, timings, deadline)
+    if (step !== 'wait') return step
+    Atomics.wait(sleeper, 0, 0, delay)
+    delay = Math.min(delay * 1.5, timings.maxPollMs)
+  }
+}
+
+export interface AsyncLockIo<T> {
+  check(): T | undefined | Promise<T | undefined>
+  prepare(): void
+}
+
+/** `acquireSync` for async functions: waits without blocking the event loop. */
+export async function acquireAsync<T>(path: string, io: AsyncLockIo<T>, timings: LockTimings): Promise<LockOutcome<T>> {
+  const deadline = Date.now() + timings.maxWaitMs
+  let delay = timings.minPollMs
+  for (;;) {
+    const found = await io.check()
+    if (found !== undefined) return { hit: found }
+    const step = attempt(path, { check: () => undefined, prepare: io.prepare }, timings, deadline)
+    if (step !== 'wait') {
+      if ('lock' in step && step.lock) {
+        const late = await io.check()
+        if (late !== undefined) {
+          step.lock.release()
+          return { hit: late }
+        }
+      }
+      return step
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    delay = Math.min(delay * 1.5, timings.maxPollMs)
+  }
+}
+
+/** One poll: take the lock, find the entry, break an abandoned lock, give up at the deadline, or wait. */
+function attempt<T>(path: string, io: LockIo<T>, timings: LockTimings, deadline: number): LockOutcome<T> | 'wait' {
+  const taken = tryAcquire(path, io.prepare)
+  if (taken === 'unavailable') return { lock: undefined, gaveUp: false }
+  if (taken !== 'busy') {
+    const found = io.check()
+    if (found === undefined) return { lock: taken, gaveUp: false }
+    taken.release()
+    return { hit: found }
+  }
+  const found = io.check()
+  if (found !== undefined) return { hit: found }
+  if (breakIfStale(path, timings.staleMs)) return attempt(path, io, timings, deadline)
+  if (Date.now() >= deadline) return { lock: undefined, gaveUp: true }
+  return 'wait'
+}
