@@ -18,6 +18,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+
 describe('lock: true across processes', () => {
   const workspace = useWorkspace()
 
@@ -42,7 +43,7 @@ describe('lock: true across processes', () => {
     const owner = spawn(process.execPath, [worker, 'call', 'sync', '7'], { env: { ...env, WORK_MS: '30000' }, stdio: 'ignore' })
     const ownerExit = new Promise((resolve) => owner.once('exit', resolve))
     await until(() => lines(started).length === 1, 'the owner started computing')
-    const waiters = Array.from({ length: 4 }, () => runWorkerAsync(['call', 'sync', '7'], { ...env, WORK_MS: '50' }))
+    const waiters = Array.from({ length: 4 }, () => runWorkerAsync(['call', 'sync', '7'], { ...env, WORK_MS: '1000' }))
     await new Promise((resolve) => setTimeout(resolve, 300))
     owner.kill('SIGKILL')
     await ownerExit

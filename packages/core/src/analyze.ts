@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import { type AnalyzerOptions, createAnalyzer, type FunctionDependency } from './analyzer'
 import type { Diagnostic } from './diagnostics'
@@ -23,6 +24,10 @@ export function analyze(files: string[], options: AnalyzeOptions = {}): AnalyzeR
   const seen = new Set<string>()
   for (const file of files) {
     const abs = path.resolve(root, file)
+    if (!fs.existsSync(abs)) {
+      result.warnings.push({ level: 'error', code: 'PERSIST_FILE_NOT_FOUND', message: `${file} does not exist (resolved to ${abs}); pass paths relative to ${root} or absolute ones.`, file: abs, line: 1, column: 1, offset: 0 })
+      continue
+    }
     result.warnings.push(...analyzer.annotationDiagnostics(abs))
     const analysis = analyzer.analyzeFile(abs)
     for (const fn of analysis.functions) {

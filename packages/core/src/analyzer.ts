@@ -1,13 +1,15 @@
+import fs from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import corePackage from '../package.json' with { type: 'json' }
 import type { Diagnostic } from './diagnostics'
 import { FileStore, type FileStoreStats } from './analysis/fileStore'
-import { GraphBuilder, type GraphContext } from './analysis/graph'
+import { GraphBuilder, type GraphContext, type NodeCache } from './analysis/graph'
 import { HASH_FORMAT_VERSION, hashParts, sha256 } from './analysis/hash'
 import { isMemoValid } from './analysis/resultMemo'
 import { functionDiagnostics, problemDiagnostics } from './analysis/report'
 import { createModuleResolver } from './analysis/resolver'
-import { hashGraph } from './analysis/scc'
+import { type HashMemo, hashGraph } from './analysis/scc'
 
 export { HASH_FORMAT_VERSION } from './analysis/hash'
 
@@ -97,14 +99,30 @@ function compareDeps(a: FunctionDependency, b: FunctionDependency): number {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
-/** Bumped when the cached summary format changes; the core version covers every other code change. */
-const SUMMARY_FORMAT = 2
+/** Bumped when the cached summary format changes; the core version and the code fingerprint cover the rest. */
+const SUMMARY_FORMAT = 3
+
+/**
+ * A hash of this module's own code: a cache written by a different build of persist (even one with the
+ * same version number, as during development) is never read.
+ */
+let fingerprint: string | undefined
+function codeFingerprint(): string {
+  if (fingerprint === undefined) {
+    try {
+      fingerprint = sha256(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')).slice(0, 16)
+    } catch {
+      fingerprint = 'unknown'
+    }
+  }
+  return fingerprint
+}
 
 /** Creates an analyzer that keeps its caches across calls (watch mode) and, via `flush`, across processes. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const root = path.resolve(options.root)
   const cacheDir = options.cacheDir === false ? undefined : path.resolve(root, options.cacheDir ?? 'node_modules/.cache/persist-analysis')
-  const formatKey = `core ${corePackage.version} hash ${HASH_FORMAT_VERSION} summary ${SUMMARY_FORMAT}`
+  const formatKey = `core ${corePackage.version} ${codeFingerprint()} hash ${HASH_FORMAT_VERSION} summary ${SUMMARY_FORMAT}`
   const store = new FileStore(cacheDir, formatKey)
   const resolver = createModuleResolver(
     root,
@@ -115,6 +133,8 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   let tsconfigHash: string | undefined
   let flushWarned = false
   const relPaths = new Map<string, string>()
+  const nodeCache: NodeCache = new Map()
+  const hashMemo: HashMemo = new WeakMap()
   const packages = new Map<string, { name: string; version: string; file: string } | undefined>()
 
   const readPackage = (file: string) => {
@@ -156,7 +176,14 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         if (tsconfigHash !== undefined && current !== tsconfigHash) resolver.clear()
         tsconfigHash = current
       }
-      const memoKey = hashParts([abs, (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '', JSON.stringify(settings), String(!!options.strict)])
+      // Everything besides file contents that shapes the result: analyzers sharing a cache may differ in these.
+      const memoKey = hashParts([
+        abs,
+        (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '',
+        JSON.stringify(settings),
+        String(!!options.strict),
+        resolver.tsconfigPath ?? '(no tsconfig)',
+      ])
       const memo = store.results.get(abs)
       if (memo && memo.key === memoKey && isMemoValid(memo, (f) => store.contentHash(f), (d) => store.dirMtime(d))) {
         const hit = memo.result as AnalyzedFile
@@ -195,12 +222,12 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
 
       const sourceOf = (f: string) => (f === abs && code !== undefined ? code : store.text(f))
       const functions: AnalyzedFunction[] = []
-      const graph = new GraphBuilder(ctx, root, relPaths)
+      const graph = new GraphBuilder(ctx, root, nodeCache, relPaths)
       summary.roots.forEach((rootSummary, index) => {
         const own = settings[rootSummary.name] ?? {}
         const id = functionId(root, abs, own.name ?? rootSummary.name)
         const start = graph.addRoot(abs, index)
-        const hashes = hashGraph(graph.nodes, start)
+        const hashes = hashGraph(graph.nodes, start, hashMemo)
         const deps = new Map<string, FunctionDependency>()
         for (const nodeId of hashes.keys()) {
           const dep = graph.nodes.get(nodeId)?.dep
@@ -231,6 +258,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       return store.summary(path.resolve(root, file), code)?.diagnostics.filter((d) => d.code !== 'PERSIST_PARSE_ERROR') ?? []
     },
     invalidate(file) {
+      if (file === undefined) nodeCache.clear()
       store.invalidate(file === undefined ? undefined : path.resolve(root, file))
       resolver.clear()
     },

@@ -1,6 +1,10 @@
 /** `link(fn, getter)` and `persisted(fn)`: from a function to the handle of its cache. */
 import { captureCall, callUncached } from './control'
+import type { OutFileRecord } from './outFiles/record'
 import type { PersistedFunction, PersistStats, Registration } from './register'
+import { DiskStore } from './stores/disk'
+import { HybridStore } from './stores/hybrid'
+import type { EntryKey, Store } from './stores/store'
 
 type AnyFunction = (...args: any[]) => any
 type Awaited_<T> = T extends PromiseLike<infer U> ? U : T
@@ -13,6 +17,15 @@ export interface PersistedEntry<F extends AnyFunction> {
   createdAt: Date
   durationMs: number
   bytes: number
+  /** The files the call wrote (the `outFiles` option): parameter, sha256 and size of each. */
+  outFiles?: OutFileRecord[]
+}
+
+/** The entry file of `key` in a store that keeps one; undefined for a memory-only store. */
+function entryPathOf(store: Store, key: EntryKey): string | undefined {
+  if (store instanceof DiskStore) return store.pathOf(key)
+  if (store instanceof HybridStore) return store.disk.pathOf(key)
+  return undefined
 }
 
 /**
@@ -35,6 +48,11 @@ export interface PersistedHandle<F extends AnyFunction> {
   set(args: Parameters<F>, value: Awaited_<ReturnType<F>>): Promise<void>
   /** Removes the entry of these arguments; true when there was one. */
   delete(...args: Parameters<F>): Promise<boolean>
+  /**
+   * The file that holds (or would hold) the entry of these arguments, whether or not it exists yet; undefined
+   * for a function with `store: 'memory'`.
+   */
+  path(...args: Parameters<F>): Promise<string | undefined>
   /** Removes every entry of the function, or only those of one scope. */
   clear(options?: { scope?: string }): Promise<void>
   /** Every stored entry of the current source hash (disk tier, or memory for memory-only functions). */
@@ -90,7 +108,12 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     async has(this: unknown, ...args) {
       const { target, resolved, key } = keyFor(this === handle ? undefined : this, args, 'has')
       const entry = await resolved.store.get(key)
-      return entry !== undefined && target.isFresh(resolved, entry)
+      if (entry === undefined || !target.isFresh(resolved, entry)) return false
+      // An entry whose out-file bytes are gone would be recomputed: it is not there for the caller either.
+      return resolved.outFiles === undefined || resolved.outFiles.every(({ param }) => {
+        const record = entry.outFiles?.find((candidate) => candidate.param === param)
+        return record !== undefined && resolved.blobs!.has(record)
+      })
     },
     async get(this: unknown, ...args) {
       const { target, resolved, key } = keyFor(this === handle ? undefined : this, args, 'get')
@@ -99,8 +122,14 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     },
     async set(this: unknown, args, value) {
       const { target, resolved, key, values } = keyFor(this === handle ? undefined : this, [...args], 'set')
-      await resolved.store.set(key, { value, createdAt: Date.now(), durationMs: 0, args: values, bytes: 0 })
-      void target
+      // The files named by the out-file arguments are stored as the call's out-files: they must exist.
+      const outFiles = resolved.outFiles === undefined ? undefined : target.captureOutFiles(resolved, values)
+      if (resolved.outFiles !== undefined && outFiles === undefined) return
+      await resolved.store.set(key, { value, createdAt: Date.now(), durationMs: 0, args: values, bytes: 0, ...(outFiles ? { outFiles } : {}) })
+    },
+    async path(this: unknown, ...args) {
+      const { resolved, key } = keyFor(this === handle ? undefined : this, args, 'path')
+      return entryPathOf(resolved.store, key)
     },
     async delete(this: unknown, ...args) {
       const { resolved, key } = keyFor(this === handle ? undefined : this, args, 'delete')
@@ -117,6 +146,7 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
           createdAt: new Date(entry.createdAt),
           durationMs: entry.durationMs,
           bytes: entry.bytes,
+          ...(entry.outFiles ? { outFiles: entry.outFiles } : {}),
         }
       }
     },

@@ -16,6 +16,11 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
+import { where, type FunctionMeta, type Resolved } from './resolve'
+import { DiskStore } from './stores/disk'
+import { HybridStore } from './stores/hybrid'
+import type { EntryKey, StoredEntry } from './stores/store'
+import { warnOnce } from './warn'
 
 /** What a lock file says about its owner. */
 export interface LockOwner {
@@ -133,7 +138,7 @@ export function tryAcquire(path: string, prepare: () => void): HeldLock | 'busy'
   return 'unavailable'
 }
 
-function readOwner(path: string): LockOwner | undefined {
+export function readOwner(path: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>
     if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.token === 'string') {
@@ -204,8 +209,11 @@ export function breakIfStale(path: string, staleMs: number): boolean {
   return true
 }
 
-/** The outcome of waiting for a key: another process's entry, or the right (or duty) to compute it. */
-export type LockOutcome<T> = { hit: T } | { lock: HeldLock | undefined; gaveUp: boolean }
+/**
+ * The outcome of waiting for a key: another process's entry, or the right (or duty) to compute it. `gaveUp`: the
+ * wait exceeded `maxWaitMs` while `owner` held the lock.
+ */
+export type LockOutcome<T> = { hit: T } | { lock: HeldLock | undefined; gaveUp: boolean; owner?: LockOwner }
 
 export interface LockIo<T> {
   /** Reads the entry; `undefined` while it is missing. */
@@ -240,10 +248,11 @@ export interface AsyncLockIo<T> {
 export async function acquireAsync<T>(path: string, io: AsyncLockIo<T>, timings: LockTimings): Promise<LockOutcome<T>> {
   const deadline = Date.now() + timings.maxWaitMs
   let delay = timings.minPollMs
-  for (;;) {
-    const found = await io.check()
+  // The caller has just missed: the first poll goes straight for the lock.
+  for (let first = true; ; first = false) {
+    const found = first ? undefined : await io.check()
     if (found !== undefined) return { hit: found }
-    const step = attempt(path, { check: () => undefined, prepare: io.prepare }, timings, deadline)
+    const step = attempt<T>(path, { check: () => undefined, prepare: io.prepare }, timings, deadline)
     if (step !== 'wait') {
       if ('lock' in step && step.lock) {
         const late = await io.check()
@@ -272,6 +281,79 @@ function attempt<T>(path: string, io: LockIo<T>, timings: LockTimings, deadline:
   const found = io.check()
   if (found !== undefined) return { hit: found }
   if (breakIfStale(path, timings.staleMs)) return attempt(path, io, timings, deadline)
-  if (Date.now() >= deadline) return { lock: undefined, gaveUp: true }
+  if (Date.now() >= deadline) {
+    const owner = readOwner(path)
+    return owner ? { lock: undefined, gaveUp: true, owner } : { lock: undefined, gaveUp: true }
+  }
   return 'wait'
+}
+
+/** What a call under `lock: true` got: another process's entry (`hit`), or the duty to compute and then `release`. */
+export interface EntryLock {
+  hit?: StoredEntry
+  release(): void
+}
+
+let timingsOfProcess: LockTimings | undefined
+
+/** The lock file of a call's entry, when `lock: true` applies: a disk tier, and a mode that reads and writes. */
+function lockTarget(meta: FunctionMeta, resolved: Resolved, key: EntryKey): { path: string; prepare: () => void } | undefined {
+  if (!resolved.options.lock || resolved.mode !== 'on') return undefined
+  const store = resolved.store
+  const disk = store instanceof DiskStore ? store : store instanceof HybridStore ? store.disk : undefined
+  if (!disk) {
+    warnOnce(`persist: option lock of ${where(meta)} has no effect with store: 'memory': there is no entry file for other processes to wait for.`)
+    return undefined
+  }
+  return { path: lockPathOf(disk.pathOf(key)), prepare: () => disk.prepareDirOf(key) }
+}
+
+function warnGaveUp(meta: FunctionMeta, path: string, timings: LockTimings, owner: LockOwner | undefined): void {
+  const holder = owner ? ` (held by pid ${owner.pid} on ${owner.host} since ${new Date(owner.startedAt).toISOString()})` : ''
+  warnOnce(
+    `persist: ${where(meta)} waited ${timings.maxWaitMs} ms for the lock ${path}${holder} and computes without it. ` +
+      'If no process is computing that entry any more, delete the lock file; PERSIST_LOCK_WAIT_MS sets the wait.',
+    `lock-gave-up:${path}`,
+  )
+}
+
+function settle(meta: FunctionMeta, path: string, timings: LockTimings, outcome: LockOutcome<StoredEntry>): EntryLock {
+  if ('hit' in outcome) return { hit: outcome.hit, release: () => {} }
+  if (outcome.gaveUp) warnGaveUp(meta, path, timings, outcome.owner)
+  const held = outcome.lock
+  return { release: () => held?.release() }
+}
+
+/**
+ * Waits (blocking) for another process computing this call's entry, or takes its lock; `undefined` when the call
+ * does not lock. `usable` decides whether an entry found meanwhile serves this call (fresh, out-files restored).
+ */
+export function lockEntrySync(meta: FunctionMeta, resolved: Resolved, key: EntryKey, usable: (entry: StoredEntry) => boolean): EntryLock | undefined {
+  const target = lockTarget(meta, resolved, key)
+  if (!target) return undefined
+  const timings = (timingsOfProcess ??= lockTimingsFromEnv())
+  const check = () => {
+    const found = resolved.store.get(key)
+    return found !== undefined && !(found instanceof Promise) && usable(found) ? found : undefined
+  }
+  return settle(meta, target.path, timings, acquireSync(target.path, { check, prepare: target.prepare }, timings))
+}
+
+/** `lockEntrySync` for async functions: waits without blocking, and keeps the lock file touched while computing. */
+export async function lockEntryAsync(
+  meta: FunctionMeta,
+  resolved: Resolved,
+  key: EntryKey,
+  usable: (entry: StoredEntry) => boolean,
+): Promise<EntryLock | undefined> {
+  const target = lockTarget(meta, resolved, key)
+  if (!target) return undefined
+  const timings = (timingsOfProcess ??= lockTimingsFromEnv())
+  const check = async () => {
+    const found = await resolved.store.get(key)
+    return found !== undefined && usable(found) ? found : undefined
+  }
+  const outcome = await acquireAsync(target.path, { check, prepare: target.prepare }, timings)
+  if ('lock' in outcome) outcome.lock?.keepAlive(Math.max(1_000, Math.floor(timings.staleMs / 3)))
+  return settle(meta, target.path, timings, outcome)
 }

@@ -40,10 +40,17 @@ export interface FunctionOptions {
   deserialize?: (bytes: Buffer) => unknown
   /** Payload format when no `serialize` is given: `'json'` keeps entries readable. @default 'v8' */
   format?: 'v8' | 'json'
-  /** Files the function writes (glob-free paths); restored on a hit in a later version. @default [] */
+  /**
+   * Names of parameters that hold paths of files the function writes. They are left out of the key; the files'
+   * bytes are stored with the entry and written back to the call's paths on a hit, without running the function.
+   * @default []
+   */
   outFiles?: string[]
-  /** Accepted for a later version. */
-  seed?: unknown
+  /**
+   * Name of the parameter that seeds `random()`: the stream then depends on that parameter's value alone (and the
+   * parameter is always part of the key). @default none: the stream is seeded from the whole call's key
+   */
+  seed?: string
   /** Make processes wait for one computation of a key (a later version). @default false */
   lock?: boolean
   /** Throw instead of warning when a result cannot be stored faithfully. @default false */
@@ -162,7 +169,7 @@ function checkOption(name: string, value: unknown): string | undefined {
     case 'strict':
       return typeof value === 'boolean' ? undefined : 'must be true or false'
     case 'seed':
-      return undefined
+      return typeof value === 'string' && value.length > 0 ? undefined : `must name a parameter (a string), got ${JSON.stringify(value)}`
     default:
       return undefined
   }

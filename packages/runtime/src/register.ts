@@ -1,8 +1,14 @@
 /** `register(meta)`: the object each rewritten function calls with its defaulted values and its body. */
 import { configVersion } from './config'
 import { instruction } from './control'
+import { runInCall } from './callContext'
 import { digestKey } from './key/callKey'
+import { lockEntryAsync, lockEntrySync } from './lock'
+import { restoreOutFiles, storeOutFiles, writtenOutFiles } from './outFiles/outFiles'
+import type { OutFileRecord } from './outFiles/record'
+import { randomSeed } from './randomSeed'
 import { readOwnOptions, resolveFunction, where, type FunctionMeta, type Resolved } from './resolve'
+import { warnUnwritable } from './stores/disk'
 import { memoryKey } from './stores/memory'
 import type { EntryKey, StoredEntry } from './stores/store'
 import { UnfaithfulValueError } from './value/faithful'
@@ -82,7 +88,7 @@ export class PersistedFunction implements Registration {
         throw error
       }
     }
-    if (resolved.mode === 'off') return compute()
+    if (resolved.mode === 'off') return this.computeAs(self, values, undefined, compute)
     let text: string
     let scope = ''
     try {
@@ -93,7 +99,7 @@ export class PersistedFunction implements Registration {
       if (this.meta.async) return Promise.reject(error)
       throw error
     }
-    if (resolved.memory !== undefined && resolved.mode !== 'refresh') {
+    if (resolved.memory !== undefined && resolved.mode !== 'refresh' && resolved.outFiles === undefined) {
       const entry = resolved.memory.getByText(text, scope)
       if (entry !== undefined && (resolved.ttlMs === undefined || this.isFresh(resolved, entry))) {
         this.stats.hits++
@@ -108,13 +114,23 @@ export class PersistedFunction implements Registration {
   private callSync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): unknown {
     if (resolved.mode !== 'refresh') {
       const found = resolved.store.get(key)
-      if (found !== undefined && !isPromise(found) && this.isFresh(resolved, found)) return this.hit(found)
+      if (found !== undefined && !isPromise(found) && this.isFresh(resolved, found) && this.restored(resolved, found, values)) {
+        return this.hit(found)
+      }
     }
-    this.stats.misses++
-    const started = performance.now()
-    const value = compute()
-    this.save(resolved, key, values, value, performance.now() - started)
-    return value
+    const locked = resolved.options.lock
+      ? lockEntrySync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
+      : undefined
+    if (locked?.hit) return this.hit(locked.hit)
+    try {
+      this.stats.misses++
+      const started = performance.now()
+      const value = this.computeAs(undefined, values, key, compute)
+      this.save(resolved, key, values, value, performance.now() - started)
+      return value
+    } finally {
+      locked?.release()
+    }
   }
 
   private callAsync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
@@ -130,14 +146,55 @@ export class PersistedFunction implements Registration {
     if (resolved.mode !== 'refresh') {
       let found = resolved.store.get(key)
       if (isPromise(found)) found = await found
-      if (found !== undefined && this.isFresh(resolved, found)) return this.hit(found)
+      if (found !== undefined && this.isFresh(resolved, found) && this.restored(resolved, found, values)) return this.hit(found)
     }
-    this.stats.misses++
-    const started = performance.now()
-    const value = await compute()
-    const saved = this.save(resolved, key, values, value, performance.now() - started)
-    if (isPromise(saved)) await saved
-    return value
+    const locked = resolved.options.lock
+      ? await lockEntryAsync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
+      : undefined
+    if (locked?.hit) return this.hit(locked.hit)
+    try {
+      this.stats.misses++
+      const started = performance.now()
+      const value = await this.computeAs(undefined, values, key, compute)
+      const saved = this.save(resolved, key, values, value, performance.now() - started)
+      if (isPromise(saved)) await saved
+      return value
+    } finally {
+      locked?.release()
+    }
+  }
+
+  /** Runs the body as this call, so `random()` inside it draws from the call's own stream. */
+  private computeAs(self: unknown, values: unknown[], key: CallKey | undefined, compute: () => unknown): unknown {
+    return runInCall(this.meta.async, () => this.randomSeedOf(self, values, key), compute)
+  }
+
+  /** The seed of a call's random stream: the `seed` parameter's value, or the call's key (see randomSeed.ts). */
+  private randomSeedOf(self: unknown, values: unknown[], key: CallKey | undefined): Uint8Array {
+    const resolved = this.resolve()
+    if (resolved.seedIndex !== undefined) return randomSeed(resolved.keyContext.id, '', '', { value: values[resolved.seedIndex] })
+    const { text, scope } = key ?? this.keyOf(resolved, self, values)
+    return randomSeed(resolved.keyContext.id, scope, text)
+  }
+
+  /** Puts a hit's out-files at this call's paths; false when the entry cannot serve this call (then it recomputes). */
+  restored(resolved: Resolved, entry: StoredEntry, values: unknown[]): boolean {
+    if (resolved.outFiles === undefined) return true
+    return restoreOutFiles(where(this.meta), resolved.outFiles, entry.outFiles, values, resolved.blobs!)
+  }
+
+  /**
+   * Stores the bytes of the files a call wrote. Throws, naming the parameter, when one was not written; undefined
+   * (with a warning) when the cache directory cannot hold them.
+   */
+  captureOutFiles(resolved: Resolved, values: unknown[]): OutFileRecord[] | undefined {
+    const paths = writtenOutFiles(where(this.meta), resolved.outFiles!, values)
+    try {
+      return storeOutFiles(resolved.outFiles!, paths, resolved.blobs!)
+    } catch (error) {
+      warnUnwritable(resolved.blobs!.root, error)
+      return undefined
+    }
   }
 
   private hit(entry: StoredEntry): unknown {
@@ -157,7 +214,9 @@ export class PersistedFunction implements Registration {
       )
       return undefined
     }
-    const entry: StoredEntry = { value, createdAt: Date.now(), durationMs, args: values, bytes: 0 }
+    let outFiles: OutFileRecord[] | undefined
+    if (resolved.outFiles !== undefined && (outFiles = this.captureOutFiles(resolved, values)) === undefined) return undefined
+    const entry: StoredEntry = { value, createdAt: Date.now(), durationMs, args: values, bytes: 0, ...(outFiles ? { outFiles } : {}) }
     try {
       return resolved.store.set(key, entry)
     } catch (error) {
@@ -182,7 +241,7 @@ export class PersistedFunction implements Registration {
   /** Answers the handle's one-shot instruction (see control.ts). */
   private obey(self: unknown, values: unknown[], compute: () => unknown): unknown {
     instruction.target = undefined
-    if (instruction.op === 'uncached') return compute()
+    if (instruction.op === 'uncached') return this.computeAs(self, values, undefined, compute)
     instruction.captured = { self, values }
     return undefined
   }

@@ -6,6 +6,9 @@ import { type FunctionOptions, parseTtl, validateFunctionOptions } from './optio
 import { DiskStore } from './stores/disk'
 import { HybridStore } from './stores/hybrid'
 import { MemoryStore } from './stores/memory'
+import { BlobStore } from './outFiles/blobStore'
+import { keyWithoutOutFiles, resolveOutFileParams, type OutFileParam } from './outFiles/outFiles'
+import { resolveSeedParam, withSeedInKey } from './randomSeed'
 import type { Store } from './stores/store'
 import { Codec, type ValueFormat } from './value/entryFile'
 
@@ -41,6 +44,12 @@ export interface Resolved {
   ttlMs: number | undefined
   scope: (() => string) | undefined
   strict: boolean
+  /** Parameters holding paths the function writes (the `outFiles` option), when there are any. */
+  outFiles: OutFileParam[] | undefined
+  /** Where out-files' bytes are kept; set when `outFiles` is. */
+  blobs: BlobStore | undefined
+  /** Index of the parameter the `seed` option names. */
+  seedIndex: number | undefined
 }
 
 export function where(meta: FunctionMeta): string {
@@ -72,11 +81,14 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
   const store: Store = memory && disk ? new HybridStore(memory, disk) : (memory ?? disk)!
   const keyContext: KeyContext = { id, hash: meta.hash, version: options.version === undefined ? '' : encodeValue(options.version) }
   const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl)
+  const outFiles = resolveOutFileParams(where(meta), meta.params, options.outFiles)
+  const seedIndex = resolveSeedParam(where(meta), meta.params, options.seed, options.key, options.outFiles)
+  const encode = createCallEncoder({ id, params: meta.params, kind: meta.kind }, keyWithoutOutFiles(options.key, outFiles))
   return {
     version: configVersion,
     mode: currentMode(),
     options,
-    encode: createCallEncoder({ id, params: meta.params, kind: meta.kind }, options.key),
+    encode: seedIndex === undefined ? encode : withSeedInKey(encode, options.key, meta.params[seedIndex]!, seedIndex),
     keyContext,
     keyPrefix: keyPrefix(keyContext),
     store,
@@ -84,5 +96,8 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
     ttlMs: ttl === undefined ? undefined : ttl * 1000,
     scope: options.scope,
     strict: options.strict ?? false,
+    outFiles,
+    blobs: outFiles === undefined ? undefined : new BlobStore(currentDir()),
+    seedIndex,
   }
 }

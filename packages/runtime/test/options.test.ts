@@ -14,7 +14,7 @@ describe('function options', () => {
 
   it('accepts valid options', () => {
     expect(
-      check({ name: 'jobs/load', version: 2, ttl: '1h', store: 'disk', maxSize: 10, scope: () => 'u1', outFiles: ['a.txt'], lock: true, strict: false, seed: 1, format: 'json' }),
+      check({ name: 'jobs/load', version: 2, ttl: '1h', store: 'disk', maxSize: 10, scope: () => 'u1', outFiles: ['a.txt'], lock: true, strict: false, seed: 'n', format: 'json' }),
     ).not.toThrow()
   })
 
@@ -35,6 +35,7 @@ describe('function options', () => {
     [{ key: { a: 1 } }, /entry "a" must be null/],
     [{ outFiles: 'a.txt' }, /"outFiles"/],
     [{ lock: 'yes' }, /"lock"/],
+    [{ seed: 1 }, /"seed" .*must name a parameter/],
     [{ serialize: (v: unknown) => Buffer.from(String(v)) }, /go together/],
   ])('rejects %o', (options, message) => {
     expect(check(options)).toThrow(message)

@@ -3,7 +3,6 @@ import type { Resolution } from './resolver'
 import { hashParts } from './hash'
 import type { FileSummary, Finding, SourcePlace, UnitRef, UnitSummary } from './summary'
 
-
 /** What the graph needs from the analyzer: summaries, resolution and external facts, all fresh. */
 export interface GraphContext {
   summary(file: string): FileSummary | undefined
@@ -28,6 +27,32 @@ export interface GraphNode {
   dep?: { file: string; declaration: string }
   /** Findings inside this node's code, with the file they are in. */
   findings?: { file: string; list: Finding[] }
+}
+
+/** Node kinds built from code summaries (cached across builders); the others are cheap and rebuilt. */
+const CACHEABLE_RE = /^[rumn]:/
+
+interface NodeInputs {
+  files: Map<string, string | undefined>
+  resolutions: Map<string, [from: string, specifier: string, result: string]>
+  problems: GraphProblem[]
+}
+
+/** Built nodes with what they were built from, shared by the builders of one analyzer. */
+export type NodeCache = Map<string, { node: GraphNode; inputs: NodeInputs }>
+
+function resolutionKey(r: Resolution): string {
+  switch (r.kind) {
+    case 'code':
+    case 'asset':
+      return `${r.kind}:${r.path}`
+    case 'package':
+      return `package:${r.packageJson}`
+    case 'builtin':
+      return `builtin:${r.name}`
+    case 'unresolved':
+      return `unresolved:${r.error}`
+  }
 }
 
 const NAMESPACE_HASH = hashParts(['namespace'])
@@ -62,13 +87,21 @@ export class GraphBuilder {
   readonly codeFiles = new Set<string>()
   private readonly ctx: GraphContext
   private readonly root: string
+  private readonly cache: NodeCache
   private pending: string[] = []
   private queued = new Set<string>()
+  /** What the node being built consults, so it can be reused while all of that is unchanged. */
+  private tracking: NodeInputs | undefined
 
-  /** `relCache` may be shared between builders of the same root: relative paths never change. */
-  constructor(ctx: GraphContext, root: string, relCache = new Map<string, string>()) {
+  /**
+   * `cache` and `relCache` may be shared between builders of the same root (one per `analyzeFile`): a cached
+   * node is reused only when every file it consulted has the same content and every import it resolved
+   * resolves the same way.
+   */
+  constructor(ctx: GraphContext, root: string, cache: NodeCache = new Map(), relCache = new Map<string, string>()) {
     this.ctx = ctx
     this.root = root
+    this.cache = cache
     this.relCache = relCache
   }
 
@@ -95,15 +128,45 @@ export class GraphBuilder {
 
   private materialize(id: string): void {
     if (this.nodes.has(id)) return
+    const node = this.reuse(id) ?? this.buildTracked(id)
+    this.nodes.set(id, node)
+    for (const [, target] of node.edges) this.request(target)
+  }
+
+  /** Builds a node, recording its inputs when it is of a kind worth caching (code-derived nodes). */
+  private buildTracked(id: string): GraphNode {
+    const cacheable = CACHEABLE_RE.test(id)
+    const inputs: NodeInputs = { files: new Map(), resolutions: new Map(), problems: [] }
+    this.tracking = cacheable ? inputs : undefined
     const node = this.build(id)
+    this.tracking = undefined
     // The same name can reach a node along several paths; an edge counts once.
     const seen = new Set<string>()
     node.edges = node.edges.filter(([label, target]) => {
       const key = `${label}\0${target}`
       return !seen.has(key) && seen.add(key) !== undefined
     })
-    this.nodes.set(id, node)
-    for (const [, target] of node.edges) this.request(target)
+    if (cacheable) this.cache.set(id, { node, inputs })
+    return node
+  }
+
+  /** A cached node whose inputs are all unchanged, with its side effects (watch files, problems) replayed. */
+  private reuse(id: string): GraphNode | undefined {
+    const cached = this.cache.get(id)
+    if (!cached) return undefined
+    const { files, resolutions, problems } = cached.inputs
+    for (const [file, hash] of files) if (this.ctx.contentHash(file) !== hash) return undefined
+    for (const [from, specifier, result] of resolutions.values()) if (resolutionKey(this.ctx.resolve(from, specifier)) !== result) return undefined
+    for (const file of files.keys()) {
+      this.ctx.watch(file)
+      this.codeFiles.add(file)
+    }
+    for (const p of problems) this.addProblem(p)
+    return cached.node
+  }
+
+  private addProblem(problem: GraphProblem): void {
+    if (!this.problems.some((p) => p.file === problem.file && p.place.offset === problem.place.offset)) this.problems.push(problem)
   }
 
   private build(id: string): GraphNode {
@@ -144,6 +207,7 @@ export class GraphBuilder {
   private summaryOf(file: string): FileSummary | undefined {
     this.ctx.watch(file)
     this.codeFiles.add(file)
+    if (this.tracking && !this.tracking.files.has(file)) this.tracking.files.set(file, this.ctx.contentHash(file))
     return this.ctx.summary(file)
   }
 
@@ -176,8 +240,8 @@ export class GraphBuilder {
       own: hashParts([unit.kind, unit.hash]),
       identity: `u:${this.rel(file)}#${unit.kind}:${unit.kind === 'statement' ? unit.hash : unit.name}`,
       edges,
+      dep: { file: this.rel(file), declaration: unit.name },
     }
-    if (unit.kind !== 'type') node.dep = { file: this.rel(file), declaration: unit.name }
     if (findings.length > 0) node.findings = { file, list: findings }
     return node
   }
@@ -346,6 +410,7 @@ export class GraphBuilder {
 
   private resolveTo(file: string, specifier: string, place: SourcePlace): { kind: 'code'; path: string } | { kind: 'other'; id: string } {
     const r = this.ctx.resolve(file, specifier)
+    this.tracking?.resolutions.set(`${file}\0${specifier}`, [file, specifier, resolutionKey(r)])
     switch (r.kind) {
       case 'code':
         return r
@@ -356,8 +421,10 @@ export class GraphBuilder {
       case 'builtin':
         return { kind: 'other', id: `b:${r.name}` }
       case 'unresolved':
-        if (!this.problems.some((p) => p.file === file && p.place.offset === place.offset)) {
-          this.problems.push({ kind: 'unresolved', file, place, message: `cannot resolve '${specifier}' (${r.error}); only the specifier counts toward the hash` })
+        {
+          const problem: GraphProblem = { kind: 'unresolved', file, place, message: `cannot resolve '${specifier}' (${r.error}); only the specifier counts toward the hash` }
+          this.tracking?.problems.push(problem)
+          this.addProblem(problem)
         }
         return { kind: 'other', id: `x:${this.rel(file)}\0${specifier}` }
     }

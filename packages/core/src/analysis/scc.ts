@@ -51,12 +51,15 @@ export function stronglyConnectedComponents(nodes: Map<string, GraphNode>, start
   return components
 }
 
+/** Hashes of acyclic nodes by node object and the hashes of their targets (in edge order). */
+export type HashMemo = WeakMap<GraphNode, { targets: string[]; hash: string }>
+
 /**
  * Hashes every node reachable from `start`. A node's hash covers its own content and, per edge label,
  * the hashes of what the label reaches, so swapping what two names mean changes the hash. Members of a
  * cycle are hashed together: the component's hash covers each member's content and inner edges by identity.
  */
-export function hashGraph(nodes: Map<string, GraphNode>, start: string): Map<string, string> {
+export function hashGraph(nodes: Map<string, GraphNode>, start: string, memo?: HashMemo): Map<string, string> {
   const hashes = new Map<string, string>()
   const prefix = `persist-hash-v${HASH_FORMAT_VERSION}`
   for (const component of stronglyConnectedComponents(nodes, start)) {
@@ -64,9 +67,18 @@ export function hashGraph(nodes: Map<string, GraphNode>, start: string): Map<str
     const single = component.length === 1 && !nodes.get(component[0]!)!.edges.some(([, t]) => t === component[0])
     if (single) {
       const node = nodes.get(component[0]!)!
+      const targets = node.edges.map(([, t]) => hashes.get(t) ?? '')
+      // Same node object, same target hashes: the same hash, without hashing again.
+      const known = memo?.get(node)
+      if (known && known.targets.length === targets.length && known.targets.every((h, i) => h === targets[i])) {
+        hashes.set(node.id, known.hash)
+        continue
+      }
       const edges = node.edges.filter(([, t]) => nodes.has(t)).map(([label, t]) => `${label}=${hashes.get(t)}`)
       edges.sort()
-      hashes.set(node.id, hashParts([prefix, node.own, ...edges]))
+      const hash = hashParts([prefix, node.own, ...edges])
+      memo?.set(node, { targets, hash })
+      hashes.set(node.id, hash)
       continue
     }
     const descriptors = component.map((id) => {

@@ -115,6 +115,14 @@ describe('code the analysis cannot see through', () => {
 })
 
 describe('analyze()', () => {
+  test('a file that does not exist is an error naming it', () => {
+    const p = project({ 'src/a.ts': 'export const a = 1\n' })
+    const result = analyze(['src/missing.ts'], { root: p.root, cacheDir: false })
+    expect(result.functions).toEqual([])
+    expect(result.warnings.map((w) => [w.level, w.code])).toEqual([['error', 'PERSIST_FILE_NOT_FOUND']])
+    expect(result.warnings[0]!.message).toContain('src/missing.ts does not exist')
+  })
+
   test('lists every persisted function with its deps and all warnings', () => {
     const p = project({
       'src/main.ts': "import { helper } from './helper'\n/* @persist */\nexport function main(x: number) { return helper(x) }\n",

@@ -656,4 +656,23 @@ export const scenarios: Scenario[] = [
     edit: { 'package.json': (s) => s.replace('src/a.ts', 'src/b.ts') },
     expect: 'changes',
   },
+  {
+    name: 'add a property typed with another interface to an interface used as a parameter type',
+    files: {
+      'src/main.ts': "import type { Opts } from './opts'\n/* @persist */\nexport function main(o: Opts) { return o.a }\n",
+      'src/opts.ts': 'export interface Opts { a: number }\nexport interface Extra { b: string }\n',
+    },
+    edit: { 'src/opts.ts': (s) => s.replace('a: number }', 'a: number; extra?: Extra }') },
+    expect: 'stays',
+  },
+  {
+    name: 'edit a class reached through a property type of an interface',
+    files: {
+      'src/main.ts': "import type { Opts } from './opts'\n/* @persist */\nexport function main(o: Opts) { return o.svc.run() }\n",
+      'src/opts.ts': "import type { Svc } from './svc'\nexport interface Opts { svc: Svc }\n",
+      'src/svc.ts': 'export class Svc { run() { return 1 } }\n',
+    },
+    edit: { 'src/svc.ts': (s) => s.replace('return 1', 'return 2') },
+    expect: 'changes',
+  },
 ]

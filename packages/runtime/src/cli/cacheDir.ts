@@ -1,13 +1,15 @@
 /**
  * Which directory a command works on (`--dir`, else `PERSIST_DIR`, else the runtime's default), and the check
- * that persist created it: the disk store writes a CACHEDIR.TAG naming persist into every cache root, and the
- * CLI reads, writes and deletes nothing in a directory without one.
+ * that persist created it: the disk store writes a CACHEDIR.TAG naming persist into the cache roots it creates;
+ * an untagged directory is accepted only when everything in it is something persist writes (recognise.ts).
+ * The CLI reads, writes and deletes nothing in any other directory.
  */
 import { readFileSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { defaultDir } from '../config'
 import { CACHE_TAG_NAME } from '../stores/disk'
 import { CliError } from './errors'
+import { looksLikePersistDir } from './recognise'
 
 const TAG_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55'
 
@@ -19,7 +21,7 @@ export function resolveCacheDir(dirOption: unknown): string {
   return defaultDir(process.cwd())
 }
 
-/** Throws a one-line CliError unless `dir` is a cache directory persist created and tagged. */
+/** Throws a one-line CliError unless `dir` is a cache directory persist created. */
 export function checkCacheDir(dir: string): void {
   let isDir: boolean
   try {
@@ -30,11 +32,12 @@ export function checkCacheDir(dir: string): void {
   if (!isDir) throw new CliError(`${dir} is not a directory; pass --dir or set PERSIST_DIR to a persist cache directory.`)
   let tag = ''
   try {
-    tag = readFileSync(`${dir}/${CACHE_TAG_NAME}`, 'utf8')
+    tag = readFileSync(join(dir, CACHE_TAG_NAME), 'utf8')
   } catch {
     // Missing: refused below.
   }
-  if (!tag.startsWith(TAG_SIGNATURE) || !tag.includes('persist')) {
+  if (tag.startsWith(TAG_SIGNATURE) && tag.includes('persist')) return
+  if (!looksLikePersistDir(dir)) {
     throw new CliError(
       `${dir} was not created by persist (no ${CACHE_TAG_NAME} written by persist in it); refusing to touch it. Pass --dir or set PERSIST_DIR to a persist cache directory.`,
     )

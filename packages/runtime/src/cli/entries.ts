@@ -1,7 +1,6 @@
 /** Entries with what listings need: size and last use from the file, and optionally the header and arguments. */
 import { type EntryInfo, readEntryInfo } from './entryInfo'
-import type { EntryLocation } from './layoutScan'
-import { statFile } from './layoutScan'
+import { type EntryLocation, statFile } from './layoutScan'
 import { createProgress } from './progress'
 
 export interface EntryRecord extends EntryLocation {

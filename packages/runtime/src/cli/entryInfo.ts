@@ -15,6 +15,15 @@ export interface EntryInfo {
   scope: string | undefined
   /** The call's values after defaults, when the entry kept them (small, encodable arguments). */
   args: unknown[] | undefined
+  /** sha256 names of the out-file blobs the entry needs (the `outFiles` option). */
+  blobs: string[]
+}
+
+const SHA256_RE = /^[0-9a-f]{64}$/
+
+function blobNames(records: unknown): string[] {
+  if (!Array.isArray(records)) return []
+  return records.map((record) => (record as { sha256?: unknown })?.sha256).filter((name): name is string => typeof name === 'string' && SHA256_RE.test(name))
 }
 
 /** The checksum covers the header up to its crc field, then everything after the header (see entryFile.ts). */
@@ -54,7 +63,7 @@ export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
         args = undefined
       }
     }
-    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: size, scope: meta.scope, args }
+    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: size, scope: meta.scope, args, blobs: blobNames(meta.outFiles) }
   } finally {
     closeSync(fd)
   }

@@ -1,6 +1,7 @@
 /**
  * Walks the disk layout of `stores/layout.ts` read-only: `<dir>/<function>/<hash>/[~<scope>/]<shard>/<key>`.
- * Symlinks are never followed, and names starting with a dot are temporary files of a writer, listed apart.
+ * Symlinks are never followed. Names starting with a dot are never entries: `.*.tmp` files are a writer's
+ * temporary files (listed apart, for `verify`); other dot-files (entry locks) belong to the runtime and are skipped.
  */
 import { type Dirent, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -24,6 +25,8 @@ export interface EntryLocation {
   /** Scope directory name without its `~`, or '' for entries without a scope. */
   scope: string
 }
+
+const TEMPORARY_RE = /^\..*\.tmp$/
 
 /** A writer's temporary file (or one left behind by a crashed writer). */
 export interface TemporaryFile {
@@ -78,8 +81,8 @@ export function scanVersion(fn: FunctionDir, hash: string): { entries: EntryLoca
       for (const file of dirents(shardPath)) {
         if (!file.isFile()) continue
         const path = join(shardPath, file.name)
-        if (isTemporaryName(file.name)) temporary.push({ path })
-        else entries.push({ path, segment: fn.segment, hash, scope: bucket.scope })
+        if (TEMPORARY_RE.test(file.name)) temporary.push({ path })
+        else if (!isTemporaryName(file.name)) entries.push({ path, segment: fn.segment, hash, scope: bucket.scope })
       }
     }
   }

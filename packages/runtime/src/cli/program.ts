@@ -94,6 +94,8 @@ export async function runCli(argv: string[]): Promise<number> {
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return EXIT_OK
       if (cli.args.length > 0) throw new UsageError(`unknown command ${JSON.stringify(cli.args[0])}; run \`persist --help\` to see the commands.`)
+      const stray = Object.keys(cli.options).find((name) => !['--', 'help', 'h', 'version', 'v', 'dir', 'json'].includes(name))
+      if (stray) throw new UsageError(`unknown option --${stray} without a command; run \`persist --help\` to see the commands.`)
       cli.outputHelp()
       return EXIT_USAGE
     }
@@ -105,7 +107,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode
     }
     if ((error as Error)?.name === 'CACError') {
-      process.stderr.write(`${pc.red('persist:')} ${(error as Error).message}; run \`persist ${cli.matchedCommandName ?? ''} --help\`.\n`.replace('  ', ' '))
+      const help = cli.matchedCommandName ? `persist ${cli.matchedCommandName} --help` : 'persist --help'
+      process.stderr.write(`${pc.red('persist:')} ${(error as Error).message}; run \`${help}\`.\n`)
       return EXIT_USAGE
     }
     const code = (error as NodeJS.ErrnoException)?.code

@@ -28,13 +28,19 @@ const CYCLE_CHECK_DEPTH = 100
 let depth = 0
 let root: unknown
 let checkedDeep = false
+/** The path of a cycle found from the root: frames unwinding past it must not prepend their segments again. */
+let cyclePath: PathSegment[] | undefined
 
 /** Encodes one value. Throws KeyEncodingError (with a path) for values persist cannot key. */
 export function encodeValue(value: unknown): string {
   depth = 0
   root = value
   checkedDeep = false
-  return encode(value)
+  try {
+    return encode(value)
+  } catch (error) {
+    throw documented(error)
+  }
 }
 
 /** Encodes an object's own enumerable data whatever its prototype: how a method's `this` is keyed. */
@@ -43,7 +49,20 @@ export function encodeInstance(value: object): string {
   root = value
   checkedDeep = false
   const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor
-  return `I${encodeString(ctor?.name ?? '')}${encodeObject(value as Record<string, unknown>)}`
+  try {
+    return `I${encodeString(ctor?.name ?? '')}${encodeObject(value as Record<string, unknown>)}`
+  } catch (error) {
+    throw documented(error)
+  }
+}
+
+/** The error to report: a cycle's path as found from the root, and a stack overflow as the documented error. */
+function documented(error: unknown): unknown {
+  if (error instanceof KeyEncodingError && cyclePath) error.path.splice(0, error.path.length, ...cyclePath)
+  cyclePath = undefined
+  // A structure can be too deep for the stack before it reaches MAX_DEPTH (the caller's frames count too).
+  if (error instanceof RangeError) return new KeyEncodingError('is nested too deeply to key (the stack ran out)', 'value')
+  return error
 }
 
 export function encodeString(value: string): string {
@@ -90,7 +109,12 @@ const MAX_DEPTH = 5000
 function checkDeep(): void {
   if (!checkedDeep) {
     checkedDeep = true
-    throwIfCyclic(root)
+    try {
+      throwIfCyclic(root)
+    } catch (error) {
+      if (error instanceof KeyEncodingError) cyclePath = [...error.path]
+      throw error
+    }
   }
   if (depth > MAX_DEPTH) {
     throw new KeyEncodingError(`is nested more than ${MAX_DEPTH} levels deep (or a registered type's key contains itself)`, 'value')

@@ -62,7 +62,7 @@ const readyRoots = new Set<string>()
 const unwritableRoots = new Set<string>()
 
 /** Creates the cache root and tags it as persist's, once per process. */
-function ensureRoot(root: string): void {
+export function ensureRoot(root: string): void {
   if (readyRoots.has(root)) return
   const existing = listDir(root)
   mkdirSync(root, { recursive: true })
@@ -149,6 +149,8 @@ function errorCode(error: unknown): string {
  */
 function diagnose(root: string, error: unknown): string {
   const code = errorCode(error)
+  // mkdir of a path that is a file says EEXIST, which reads as if all were well.
+  if (code === 'EEXIST' && existsSync(root) && !statSync(root).isDirectory()) return 'ENOTDIR'
   if (code !== 'ENOENT') return code
   let dir = root
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
@@ -172,8 +174,9 @@ export function warnUnwritable(root: string, error: unknown): void {
     code === 'ENOSPC' || code === 'EDQUOT'
       ? 'free some disk space, or point PERSIST_DIR (or configure({ dir })) to another disk'
       : 'point PERSIST_DIR (or configure({ dir })) to a writable directory'
+  const reason = code === 'ENOTDIR' ? 'ENOTDIR: it or a parent is a file, not a directory' : code
   warnOnce(
-    `cannot write to the cache directory ${root} (${code}): results are computed but not saved. Fix: ${fix}.`,
+    `cannot write to the cache directory ${root} (${reason}): results are computed but not saved. Fix: ${fix}.`,
     `unwritable:${root}`,
   )
 }
@@ -208,6 +211,13 @@ export class DiskStore implements Store {
 
   get(key: EntryKey): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     return this.readFile(this.pathOf(key), false)
+  }
+
+  /** Makes the directory of `key`'s entry (never through a link), for the lock file that sits next to it. */
+  prepareDirOf(key: EntryKey): void {
+    if (unwritableRoots.has(this.root)) throw new Error(`${this.root} cannot be written`)
+    ensureRoot(this.root)
+    makeRealDirs(this.root, dirname(this.pathOf(key)))
   }
 
   private readFile(path: string, withArgs: boolean): StoredEntry | undefined | Promise<StoredEntry | undefined> {
@@ -245,7 +255,13 @@ export class DiskStore implements Store {
    * `serialize` error), before touching the disk; file system errors become one warning.
    */
   set(key: EntryKey, entry: StoredEntry): void {
-    const encoded = encodeEntry(entry.value, { createdAt: entry.createdAt, durationMs: entry.durationMs, ...(key.scope ? { scope: key.scope } : {}) }, entry.args, this.format)
+    const meta = {
+      createdAt: entry.createdAt,
+      durationMs: entry.durationMs,
+      ...(key.scope ? { scope: key.scope } : {}),
+      ...(entry.outFiles ? { outFiles: entry.outFiles } : {}),
+    }
+    const encoded = encodeEntry(entry.value, meta, entry.args, this.format)
     entry.bytes = encoded.bytes
     if (unwritableRoots.has(this.root)) return
     const path = this.pathOf(key)
@@ -293,7 +309,8 @@ export class DiskStore implements Store {
       for (const shard of listDir(bucket)) {
         if (shard.startsWith(SCOPE_PREFIX) || isTemporaryName(shard)) continue
         for (const name of listDir(join(bucket, shard))) {
-          if (isTemporaryName(name)) continue
+          // Only keys are entries: temporary files, locks and whatever else lies there are not persist's to judge.
+          if (!ENTRY_NAME_RE.test(name)) continue
           const entry = await this.readFile(join(bucket, shard, name), true)
           if (entry) yield entry
         }
@@ -301,6 +318,9 @@ export class DiskStore implements Store {
     }
   }
 }
+
+/** An entry's file name: its key digest (sha256, hex). */
+const ENTRY_NAME_RE = /^[0-9a-f]{64}$/
 
 /** Small entries are read into this reusable buffer with one read call: no stat, no allocation. */
 const scratch = Buffer.allocUnsafeSlow(64 * 1024)

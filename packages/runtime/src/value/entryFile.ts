@@ -9,6 +9,7 @@
  */
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
 import { crc32 } from 'node:zlib'
+import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
 import { blobTypeOf, prepareValue, reviveValue } from './faithful'
 
 export const ENTRY_FORMAT = 1
@@ -76,6 +77,8 @@ export interface EntryMeta {
   createdAt: number
   durationMs: number
   scope?: string
+  /** The files the call wrote (the `outFiles` option), kept in the blob store. */
+  outFiles?: OutFileRecord[]
 }
 
 /** An entry ready to be written: the parts are written one after another, never concatenated. */
@@ -128,7 +131,9 @@ export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unkn
     }
   }
   const metaBytes =
-    meta.scope || raw || blobs.length > 0 ? Buffer.from(JSON.stringify({ scope: meta.scope, raw, ...blobMeta })) : new Uint8Array(0)
+    meta.scope || raw || blobs.length > 0 || meta.outFiles
+      ? Buffer.from(JSON.stringify({ scope: meta.scope, raw, ...blobMeta, outFiles: meta.outFiles }))
+      : new Uint8Array(0)
   const payloadLength = payload.byteLength + blobParts.reduce((sum, part) => sum + part.byteLength, 0)
   const header = Buffer.alloc(HEADER_BYTES)
   header.writeUInt32LE(MAGIC, 0)
@@ -244,7 +249,13 @@ export function decodeParts(
     args,
     bytes: header.payloadStart + header.payloadLength,
     ...(meta.scope === undefined ? {} : { scope: meta.scope }),
+    ...(meta.outFiles === undefined ? {} : { outFiles: checkedOutFiles(meta.outFiles) }),
   }
+}
+
+function checkedOutFiles(records: unknown): OutFileRecord[] {
+  if (!isOutFileRecords(records)) throw new CorruptEntryError('unreadable out-file records')
+  return records
 }
 
 /** Metadata kept as JSON in an entry (only when there is something to keep). */
@@ -253,6 +264,7 @@ export interface EntryFileMeta {
   raw?: string
   v8?: number
   blobs?: [type: string, bytes: number][]
+  outFiles?: OutFileRecord[]
 }
 
 /** The v8 bytes and the binary values of a FLAG_BLOBS payload, given whole or already split into pieces. */

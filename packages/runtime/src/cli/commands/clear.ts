@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path'
 import { SCOPE_PREFIX, toSegment } from '../../stores/layout'
+import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries } from '../entries'
 import { findFunction, type KnownFunction } from '../functions'
 import { formatBytes } from '../format'
@@ -32,6 +33,7 @@ export function clear(name: string | undefined, options: ClearOptions): void {
       else for (const hash of fn.hashes) removeTree(cache.root, join(fn.path, hash, SCOPE_PREFIX + scopeSegment))
     }
   }
+  const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(records.map((record) => record.path)), Boolean(options.dryRun))
   const bytes = records.reduce((sum, record) => sum + record.size, 0)
   const data = {
     dir: cache.root,
@@ -40,6 +42,7 @@ export function clear(name: string | undefined, options: ClearOptions): void {
     scope: scope ?? null,
     entries: records.length,
     bytes,
+    orphanBlobs: blobs,
   }
   print(options, data, () => {
     const what = `${name === undefined ? 'all functions' : functions[0]!.id}${scope === undefined ? '' : `, scope ${JSON.stringify(scope)}`}`

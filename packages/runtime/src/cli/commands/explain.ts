@@ -11,7 +11,7 @@ import { shortHash } from '../format'
 import { checkCacheDir, resolveCacheDir } from '../cacheDir'
 import { identify } from '../functions'
 import { listFunctionDirs } from '../layoutScan'
-import { type LoadedManifest, loadManifest, type Manifest, type ManifestDependency, type ManifestFunction } from '../manifest'
+import { type LoadedManifest, loadManifest, type ManifestDependency, type ManifestFunction } from '../manifest'
 import { type CommonOptions, print } from '../output'
 
 export interface ExplainOptions extends CommonOptions {
@@ -47,7 +47,7 @@ interface Comparison {
 }
 
 function compare(current: ManifestFunction, old: LoadedManifest, id: string, root: string): Comparison {
-  const before = (old.manifest as Manifest).functions[id]
+  const before = old.manifest.functions[id]
   if (!before) {
     return { manifest: old.path, present: false, hash: null, hashChanged: true, added: current.deps, removed: [], changed: null, modifiedFiles: null }
   }

@@ -4,6 +4,7 @@
  * persist itself recorded on the entry file (see entries.ts), never the atime.
  */
 import { dirname } from 'node:path'
+import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries, type EntryRecord } from '../entries'
 import { UsageError } from '../errors'
 import { formatBytes } from '../format'
@@ -60,6 +61,7 @@ export function gc(options: GcOptions): void {
       removeEmptyDirs(cache.root, dirname(record.path))
     }
   }
+  const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(evicted.map((record) => record.path)), Boolean(options.dryRun))
   const freed = evicted.reduce((sum, record) => sum + record.size, 0)
   const total = records.reduce((sum, record) => sum + record.size, 0)
   const data = {
@@ -68,9 +70,11 @@ export function gc(options: GcOptions): void {
     before: { entries: records.length, bytes: total },
     after: { entries: records.length - evicted.length, bytes: total - freed },
     removed: evicted.map((record) => ({ path: record.path, bytes: record.size, lastUsed: new Date(record.lastUsedMs).toISOString() })),
+    orphanBlobs: blobs,
   }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
-    return `${verb} ${evicted.length} of ${records.length} entries (${formatBytes(freed)}); ${data.after.entries} entries, ${formatBytes(data.after.bytes)} remain`
+    return `${verb} ${evicted.length} of ${records.length} entries (${formatBytes(freed)}); ${data.after.entries} entries, ${formatBytes(data.after.bytes)} remain` +
+      (blobs.removed.length > 0 ? `; ${verb} ${blobs.removed.length} out-file blob(s) no entry needs (${formatBytes(blobs.bytes)})` : '')
   })
 }

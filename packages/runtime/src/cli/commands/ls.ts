@@ -57,7 +57,7 @@ export function ls(pattern: string | undefined, options: LsOptions): void {
       fn.versions.map((version, i) => [
         i === 0 ? fn.id : '',
         shortHash(version.hash),
-        version.live ? pc.green('live') : fn.inManifest ? pc.dim('stale') : pc.dim('?'),
+        version.live ? pc.green('live') : fn.inManifest ? pc.dim('stale') : pc.dim('not built'),
         String(version.entries),
         formatBytes(version.bytes),
         version.lastUsedMs === undefined ? '-' : formatAgo(version.lastUsedMs),

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path'
 import pc from 'picocolors'
+import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries } from '../entries'
 import { formatBytes, shortHash } from '../format'
 import { scanVersion } from '../layoutScan'
@@ -22,6 +23,7 @@ export function prune(options: PruneOptions): void {
   const cache = openCache(options, 'required')
   const removed: Array<{ id: string; hash: string; entries: number; bytes: number; reason: string }> = []
   const kept: Array<{ id: string; reason: string }> = []
+  const deleted = new Set<string>()
   for (const fn of cache.functions) {
     if (fn.liveHash === undefined && !options.unknown) {
       kept.push({ id: fn.id, reason: 'not in the manifest (pass --unknown to remove)' })
@@ -30,6 +32,7 @@ export function prune(options: PruneOptions): void {
     for (const hash of fn.hashes) {
       if (hash === fn.liveHash) continue
       const records = describeEntries(scanVersion(fn, hash).entries, false, 'pruning')
+      for (const record of records) deleted.add(record.path)
       removed.push({
         id: fn.id,
         hash,
@@ -41,8 +44,10 @@ export function prune(options: PruneOptions): void {
     }
     if (!options.dryRun && fn.liveHash === undefined) removeTree(cache.root, fn.path)
   }
+  const blobs = sweepOrphanBlobs(cache.root, cache.functions, deleted, Boolean(options.dryRun))
   const bytes = removed.reduce((sum, version) => sum + version.bytes, 0)
-  print(options, { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, bytes }, () => {
+  const data = { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, bytes, orphanBlobs: blobs }
+  print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
     const lines = removed.map((version) => `${pc.red('-')} ${version.id} ${shortHash(version.hash)} (${version.entries} entries, ${formatBytes(version.bytes)})`)
     for (const fn of kept) lines.push(pc.dim(`  kept ${fn.id}: ${fn.reason}`))

@@ -1,4 +1,5 @@
 /** `persist show <id>`: the entries of one function with their arguments, created time, compute time and size. */
+import { basename } from 'node:path'
 import { inspect } from 'node:util'
 import pc from 'picocolors'
 import { describeEntries } from '../entries'
@@ -29,7 +30,7 @@ export function show(name: string, options: ShowOptions): void {
     version: record.hash,
     live: record.hash === fn.liveHash,
     scope: record.info?.scope ?? (record.scope || null),
-    key: record.path.slice(record.path.lastIndexOf('/') + 1),
+    key: basename(record.path),
     args: record.info?.args ?? null,
     argsKept: record.info?.args !== undefined,
     createdAt: isoTime(record.info?.createdAt),

@@ -1,12 +1,14 @@
 /**
  * `persist verify`: re-checks every entry's structure and checksum and removes the corrupt ones (the runtime
- * would only ever treat them as misses), and removes temporary files older than `--tmp-age` (default 1 hour),
- * which no running writer can still be about to rename. Younger temporary files are left alone.
+ * would only ever treat them as misses), re-hashes the out-file blobs, and removes temporary files and orphaned
+ * blobs older than `--tmp-age` (default 1 hour), which no running writer can still be about to use. Younger
+ * temporary files are left alone.
  */
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import pc from 'picocolors'
-import { checkEntryFile } from '../entryInfo'
+import { blobIntact, listBlobs } from '../blobs'
+import { checkEntryFile, readEntryInfo } from '../entryInfo'
 import { EXIT_FAILURE, EXIT_OK } from '../errors'
 import { scanFunctions, statFile, type TemporaryFile } from '../layoutScan'
 import { openCache } from '../openCache'
@@ -29,25 +31,56 @@ function rootTemporaryFiles(root: string): TemporaryFile[] {
     .map((name) => ({ path: join(root, name) }))
 }
 
+interface Problem {
+  path: string
+  reason: string
+}
+
 /** Returns the exit code: 1 when `--dry-run` found something to repair, or an entry could not be read. */
 export function verify(options: VerifyOptions): number {
   const safeAgeMs = parseAge(options.tmpAge ?? '1h', '--tmp-age')
   const cache = openCache(options)
   const { entries, temporary } = scanFunctions(cache.functions)
-  temporary.push(...rootTemporaryFiles(cache.root))
-  const corrupt: Array<{ path: string; reason: string }> = []
-  const unreadable: Array<{ path: string; reason: string }> = []
+  const blobStore = listBlobs(cache.root)
+  temporary.push(...rootTemporaryFiles(cache.root), ...blobStore.temporary)
+  const now = Date.now()
+
+  const progress = createProgress('verifying', entries.length + blobStore.blobs.length)
+  const corruptBlobs: Problem[] = []
+  const goodBlobs = new Set<string>()
+  for (const blob of blobStore.blobs) {
+    progress.tick()
+    if (blobIntact(blob)) goodBlobs.add(blob.sha256)
+    else corruptBlobs.push({ path: blob.path, reason: 'bytes do not match the blob name (sha256)' })
+  }
+  const corrupt: Problem[] = []
+  const unreadable: Problem[] = []
+  const referenced = new Set<string>()
   let ok = 0
-  const progress = createProgress('verifying', entries.length)
   for (const entry of entries) {
     progress.tick()
     const check = checkEntryFile(entry.path)
-    if (check.state === 'ok') ok++
-    else if (check.state === 'corrupt') corrupt.push({ path: entry.path, reason: check.reason })
-    else if (statFile(entry.path)) unreadable.push({ path: entry.path, reason: check.reason })
+    if (check.state === 'corrupt') corrupt.push({ path: entry.path, reason: check.reason })
+    else if (check.state === 'unreadable') {
+      if (statFile(entry.path)) unreadable.push({ path: entry.path, reason: check.reason })
+    } else {
+      let blobs: string[]
+      try {
+        blobs = readEntryInfo(entry.path, false).blobs
+      } catch {
+        continue // Replaced or removed since it was checked.
+      }
+      const missing = blobs.find((name) => !goodBlobs.has(name))
+      for (const name of blobs) referenced.add(name)
+      if (missing) corrupt.push({ path: entry.path, reason: `its out-file blob ${missing} is missing or damaged` })
+      else ok++
+    }
   }
   progress.done()
-  const now = Date.now()
+
+  const orphanBlobs = blobStore.blobs
+    .filter((blob) => goodBlobs.has(blob.sha256) && !referenced.has(blob.sha256) && now - blob.mtimeMs > safeAgeMs)
+    .map((blob) => blob.path)
   const staleTemporary: string[] = []
   let freshTemporary = 0
   for (const file of temporary) {
@@ -56,24 +89,28 @@ export function verify(options: VerifyOptions): number {
     if (now - stats.mtimeMs > safeAgeMs) staleTemporary.push(file.path)
     else freshTemporary++
   }
+  const toRemove = [...corrupt, ...corruptBlobs].map((problem) => problem.path).concat(orphanBlobs, staleTemporary)
   if (!options.dryRun) {
-    for (const path of [...corrupt.map((entry) => entry.path), ...staleTemporary]) {
+    for (const path of toRemove) {
       removeFile(cache.root, path)
       if (dirname(path) !== cache.root) removeEmptyDirs(cache.root, dirname(path))
     }
   }
-  const data = { dir: cache.root, dryRun: Boolean(options.dryRun), checked: entries.length, ok, corrupt, unreadable, staleTemporary, freshTemporary }
+  const data = { dir: cache.root, dryRun: Boolean(options.dryRun), checked: entries.length, ok, corrupt, unreadable, corruptBlobs, orphanBlobs, staleTemporary, freshTemporary }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
     const lines = [
-      ...corrupt.map((entry) => `${pc.red('corrupt')} ${entry.path}: ${entry.reason}`),
-      ...unreadable.map((entry) => `${pc.yellow('unreadable')} ${entry.path}: ${entry.reason}`),
+      ...corrupt.map((problem) => `${pc.red('corrupt')} ${problem.path}: ${problem.reason}`),
+      ...corruptBlobs.map((problem) => `${pc.red('corrupt blob')} ${problem.path}: ${problem.reason}`),
+      ...unreadable.map((problem) => `${pc.yellow('unreadable')} ${problem.path}: ${problem.reason}`),
+      ...orphanBlobs.map((path) => `${pc.dim('blob no entry needs')} ${path}`),
       ...staleTemporary.map((path) => `${pc.dim('stale temporary file')} ${path}`),
       `${entries.length} entries checked, ${ok} intact; ${verb} ${corrupt.length} corrupt entries and ${staleTemporary.length} stale temporary files` +
+        (corruptBlobs.length + orphanBlobs.length > 0 ? `, ${corruptBlobs.length} corrupt and ${orphanBlobs.length} unneeded blobs` : '') +
         (freshTemporary > 0 ? ` (${freshTemporary} recent temporary file(s) left for their writers)` : ''),
     ]
     return lines.join('\n')
   })
-  const problems = unreadable.length > 0 || (options.dryRun && corrupt.length + staleTemporary.length > 0)
+  const problems = unreadable.length > 0 || (options.dryRun && toRemove.length > 0)
   return problems ? EXIT_FAILURE : EXIT_OK
 }

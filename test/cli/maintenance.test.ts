@@ -1,0 +1,165 @@
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildProject, cacheOf, copyCache, createProject, entryFiles, persistCli, persistJson, runProject, sizeOf } from './helpers'
+
+// One real build and two runs fill a cache; every test works on its own copy of it.
+let project: string
+let original: string
+const copies: string[] = []
+
+beforeAll(async () => {
+  project = createProject()
+  original = cacheOf(project)
+  await buildProject(project)
+  runProject(project)
+  runProject(project, { TENANT: 'acme' })
+})
+
+afterAll(() => {
+  rmSync(project, { recursive: true, force: true })
+  for (const copy of copies) rmSync(dirname(copy), { recursive: true, force: true })
+})
+
+function freshCache(): string {
+  const copy = copyCache(original)
+  copies.push(copy)
+  return copy
+}
+
+const DAY = 86_400_000
+
+/** Gives the entries distinct last-use times, oldest first in the order given; returns them in that order. */
+function ageEntries(entries: string[], newest = Date.now()): string[] {
+  entries.forEach((path, i) => {
+    const time = new Date(newest - (entries.length - i) * DAY)
+    utimesSync(path, time, time)
+  })
+  return entries
+}
+
+describe('persist gc', () => {
+  it('evicts the least recently used entries down to --max-entries; --dry-run removes nothing', () => {
+    const cache = freshCache()
+    const entries = ageEntries(entryFiles(cache))
+    expect(entries).toHaveLength(6)
+    const dry = persistJson(['gc', '--max-entries', '2', '--dry-run', '--dir', cache])
+    expect(dry.removed).toHaveLength(4)
+    expect(entryFiles(cache)).toEqual(entries)
+    const done = persistJson(['gc', '--max-entries', '2', '--dir', cache])
+    expect(done.after.entries).toBe(2)
+    expect(entryFiles(cache)).toEqual(entries.slice(4).sort())
+  })
+
+  it('evicts down to --max-bytes', () => {
+    const cache = freshCache()
+    const entries = ageEntries(entryFiles(cache))
+    const budget = sizeOf(entries.slice(3))
+    persistJson(['gc', '--max-bytes', String(budget), '--dir', cache])
+    expect(entryFiles(cache)).toEqual(entries.slice(3).sort())
+  })
+
+  it('evicts entries not used within --max-age, which the next run recomputes', () => {
+    const cache = freshCache()
+    const stale = [entryFiles(cache, 'src__steps.ts#greet')[0]!, entryFiles(cache, 'src__steps.ts#scaled')[0]!]
+    const old = new Date(Date.now() - 40 * DAY)
+    for (const path of stale) utimesSync(path, old, old)
+    const out = persistJson(['gc', '--max-age', '30d', '--dir', cache])
+    expect(out.removed.map((entry: any) => entry.path).sort()).toEqual(stale.sort())
+    expect(entryFiles(cache)).toHaveLength(4)
+    expect(stale.some((path) => existsSync(path))).toBe(false)
+    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['greet', 'scaled'])
+  })
+})
+
+describe('persist verify', () => {
+  it('removes a bit-flipped entry and an old temporary file, keeps a fresh temporary file', () => {
+    const cache = freshCache()
+    const entries = entryFiles(cache, 'src__steps.ts#scaled')
+    const victim = entries[1]!
+    const bytes = readFileSync(victim)
+    bytes[bytes.length - 1]! ^= 0x01
+    writeFileSync(victim, bytes)
+    const staleTmp = join(dirname(entries[0]!), '.0123456789abcdef.4242.aaaaaaaaaaaa.tmp')
+    const freshTmp = join(dirname(entries[2]!), '.fedcba9876543210.4243.bbbbbbbbbbbb.tmp')
+    writeFileSync(staleTmp, 'half an entry')
+    writeFileSync(freshTmp, 'an entry being written')
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000)
+    utimesSync(staleTmp, twoHoursAgo, twoHoursAgo)
+
+    const dry = persistCli(['verify', '--dry-run', '--json', '--dir', cache])
+    expect(dry.status).toBe(1)
+    expect(JSON.parse(dry.stdout).corrupt.map((entry: any) => entry.path)).toEqual([victim])
+    expect(existsSync(victim) && existsSync(staleTmp)).toBe(true)
+
+    const out = persistJson(['verify', '--dir', cache])
+    expect(out.corrupt).toEqual([{ path: victim, reason: 'checksum mismatch' }])
+    expect(out.staleTemporary).toEqual([staleTmp])
+    expect(out.freshTemporary).toBe(1)
+    expect(existsSync(victim)).toBe(false)
+    expect(existsSync(staleTmp)).toBe(false)
+    expect(existsSync(freshTmp)).toBe(true)
+    expect(entryFiles(cache)).toHaveLength(5)
+    expect(persistJson(['verify', '--dry-run', '--dir', cache]).corrupt).toEqual([])
+  })
+
+  it('removes a truncated entry, which the next run recomputes', () => {
+    const cache = freshCache()
+    const victim = entryFiles(cache, 'src__steps.ts#greet')[0]!
+    writeFileSync(victim, readFileSync(victim).subarray(0, 20))
+    expect(persistJson(['verify', '--dir', cache]).corrupt).toHaveLength(1)
+    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['greet'])
+  })
+})
+
+describe('persist prune', () => {
+  it('keeps functions the manifest does not name unless --unknown is given', () => {
+    const cache = freshCache()
+    const manifest = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8'))
+    delete manifest.functions['src/steps.ts#greet']
+    const partial = join(dirname(cache), 'partial-manifest.json')
+    writeFileSync(partial, JSON.stringify(manifest))
+    const kept = persistJson(['prune', '--manifest', partial, '--dir', cache])
+    expect(kept.removed).toEqual([])
+    expect(kept.kept.map((fn: any) => fn.id)).toEqual(['src/steps.ts#greet'])
+    expect(entryFiles(cache)).toHaveLength(6)
+    const removed = persistJson(['prune', '--unknown', '--manifest', partial, '--dir', cache])
+    expect(removed.removed.map((version: any) => version.id)).toEqual(['src/steps.ts#greet'])
+    expect(existsSync(join(cache, 'src__steps.ts#greet'))).toBe(false)
+    expect(entryFiles(cache)).toHaveLength(5)
+  })
+})
+
+describe('persist clear', () => {
+  it('clears one function by its exact id, and refuses a partial id', () => {
+    const cache = freshCache()
+    const partial = persistCli(['clear', 'scaled', '--dir', cache])
+    expect(partial.status).toBe(1)
+    expect(partial.stderr).toContain('src/steps.ts#scaled')
+    expect(entryFiles(cache)).toHaveLength(6)
+    expect(persistJson(['clear', 'src/steps.ts#scaled', '--dir', cache]).entries).toBe(3)
+    expect(existsSync(join(cache, 'src__steps.ts#scaled'))).toBe(false)
+    expect(entryFiles(cache)).toHaveLength(3)
+    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['scaled', 'scaled', 'scaled'])
+  })
+
+  it('clears one scope only', () => {
+    const cache = freshCache()
+    expect(persistJson(['clear', '--scope', 'acme', '--dir', cache]).entries).toBe(1)
+    const left = persistJson(['show', 'tenantTotal', '--dir', cache]).entries.map((entry: any) => entry.scope)
+    expect(left).toEqual(['public'])
+    expect(entryFiles(cache)).toHaveLength(5)
+    expect(runProject(project, { PERSIST_DIR: cache, TENANT: 'acme' })).toEqual(['tenantTotal'])
+  })
+
+  it('clears everything but keeps the directory, its manifest and its analysis cache', () => {
+    const cache = freshCache()
+    const dry = persistJson(['clear', '--dry-run', '--dir', cache])
+    expect(dry.entries).toBe(6)
+    expect(entryFiles(cache)).toHaveLength(6)
+    persistJson(['clear', '--dir', cache])
+    expect(entryFiles(cache)).toEqual([])
+    expect(readdirSync(cache).sort()).toEqual(['analysis', 'manifest.json'])
+    expect(persistJson(['ls', '--dir', cache]).functions).toEqual([])
+  })
+})
