@@ -129,13 +129,13 @@ export function copyCache(cache: string): string {
   return copy
 }
 
-/** Every entry file under a function directory of the cache (temporary files excluded). */
+/** Every entry file under a function directory of the cache (temporary files and `.stats` counts excluded). */
 export function entryFiles(cache: string, functionDir?: string): string[] {
   const out: string[] = []
   const walk = (dir: string, depth: number) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name)
-      if (entry.isDirectory() && !(depth === 0 && entry.name === 'analysis')) walk(path, depth + 1)
+      if (entry.isDirectory() && !(depth === 0 && entry.name === 'analysis') && !entry.name.startsWith('.')) walk(path, depth + 1)
       else if (entry.isFile() && depth >= 3 && !entry.name.startsWith('.')) out.push(path)
     }
   }

@@ -82,15 +82,19 @@ describe('persist show', () => {
 })
 
 describe('persist stats', () => {
-  it('reports entries, bytes and the compute time the entries stand for; hit counters are not guessed', () => {
+  it('reports entries, bytes, the compute time the entries stand for, and the hits and misses the runs recorded', () => {
     const out = persistJson(['stats', '--dir', cache])
     const scaled = out.functions.find((fn: any) => fn.id === 'src/steps.ts#scaled')
     const shown = persistJson(['show', 'src/steps.ts#scaled', '--dir', cache]).entries
     expect(scaled.entries).toBe(3)
     expect(scaled.bytes).toBe(sizeOf(entryFiles(cache, scaled.id.replace('/', '__'))))
     expect(scaled.computeMs).toBeCloseTo(shown.reduce((sum: number, entry: any) => sum + entry.durationMs, 0), 6)
-    expect(out.countersRecorded).toBe(false)
-    expect(scaled.hits).toBeNull()
+    expect(out.countersRecorded).toBe(true)
+    // First run: three misses; second run: the same three calls hit, each saving its entry's recorded duration.
+    expect([scaled.hits, scaled.misses]).toEqual([3, 3])
+    expect(scaled.timeSavedMs).toBeCloseTo(scaled.computeMs, 6)
+    const tenant = out.functions.find((fn: any) => fn.id === 'src/steps.ts#tenantTotal')
+    expect([tenant.hits, tenant.misses]).toEqual([0, 2])
   })
 })
 

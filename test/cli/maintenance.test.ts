@@ -159,7 +159,7 @@ describe('persist clear', () => {
     expect(entryFiles(cache)).toHaveLength(6)
     persistJson(['clear', '--dir', cache])
     expect(entryFiles(cache)).toEqual([])
-    expect(readdirSync(cache).sort()).toEqual(['analysis', 'manifest.json'])
+    expect(readdirSync(cache).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
     expect(persistJson(['ls', '--dir', cache]).functions).toEqual([])
   })
 })

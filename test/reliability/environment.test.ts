@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { hostname, tmpdir } from 'node:os'
+import { basename, dirname, join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { entryFilesUnder, filesUnder, runWorker, useWorkspace, warningLines } from './helpers'
+import { entryFilesUnder, filesUnder, runWorker, useWorkspace, warningLines, worker } from './helpers'
 
 /** Runs `mount` with these arguments; false when this sandbox does not allow it (not root, no CAP_SYS_ADMIN). */
 function tryMount(args: string[]): boolean {
@@ -84,7 +84,15 @@ describe('a cache directory that cannot hold entries: values are returned with o
   describe('read-only', () => {
     beforeAll(() => {
       const env = { ...process.env, PERSIST_DIR: join(readOnly, 'cache'), PERSIST_MODE: '', LOCK: '', STORE: '', LOG_FILE: '' }
-      execFileSync(process.execPath, [join(import.meta.dirname, 'fixtures/worker.mjs'), 'call', 'sync', '1', '2'], { env })
+      execFileSync(process.execPath, [worker, 'call', 'sync', '1', '2'], { env })
+      // An abandoned lock (its owner is dead) where key 3's entry would go: it cannot be removed once read-only.
+      const scratch = join(mountRoot, 'scratch')
+      execFileSync(process.execPath, [worker, 'call', 'sync', '3'], { env: { ...env, PERSIST_DIR: scratch } })
+      const entry = relative(scratch, entryFilesUnder(scratch)[0]!)
+      const lock = join(readOnly, 'cache', dirname(entry), `.${basename(entry)}.lock`)
+      mkdirSync(dirname(lock), { recursive: true })
+      const dead = spawnSync(process.execPath, ['-e', '']).pid
+      writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname(), startedAt: Date.now(), token: 'dead' }))
       canMountReadOnly = tryMount(['--bind', readOnly, readOnly]) && tryMount(['-o', 'remount,bind,ro', readOnly])
     })
 
@@ -100,6 +108,14 @@ describe('a cache directory that cannot hold entries: values are returned with o
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain(`cannot write to the cache directory ${dir} (EROFS)`)
       expect(entryFilesUnder(dir)).toEqual(entries)
+    })
+
+    it('lock: true with an abandoned lock that cannot be removed: computes at once, one warning', (context) => {
+      if (!canMountReadOnly) context.skip('mount --bind -o ro is not allowed in this sandbox')
+      const dir = join(readOnly, 'cache')
+      const { warnings } = callAll({ ...workspace.env(), PERSIST_DIR: dir, LOCK: '1', PERSIST_LOCK_WAIT_MS: '600000' }, [3, 1])
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(`cannot write to the cache directory ${dir} (EROFS)`)
     })
   })
 })

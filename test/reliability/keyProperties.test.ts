@@ -177,13 +177,14 @@ describe('key encoding properties (wider value space)', () => {
     )
   })
 
-  it('the disk key separates function, source hash, version, scope and call', () => {
+  // The source hash is kept apart by the entry's directory instead (stores/layout.ts hashSegment), so entries can be adopted.
+  it('the disk key separates function, version, scope and call', () => {
     const part = fc.string({ maxLength: 5 }).filter((text) => !text.includes('\0'))
-    const identity = fc.record({ id: part, hash: part, version: trickyString.map((text) => encodeValue(text)), scope: trickyString, text: trickyString })
+    const identity = fc.record({ id: part, version: trickyString.map((text) => encodeValue(text)), scope: trickyString, text: trickyString })
     fc.assert(
       fc.property(identity, identity, (a, b) => {
         fc.pre(JSON.stringify(a) !== JSON.stringify(b))
-        const digest = (x: typeof a) => digestKey(keyPrefix({ id: x.id, hash: x.hash, version: x.version }), x.scope, x.text)
+        const digest = (x: typeof a) => digestKey(keyPrefix({ id: x.id, hash: 'h', version: x.version }), x.scope, x.text)
         expect(digest(a)).not.toBe(digest(b))
       }),
       { numRuns: 500 },

@@ -72,4 +72,32 @@ describe('lock: true across processes', () => {
       owner.kill('SIGKILL')
     }
   }, 60_000)
+
+  it(`${PROCESSES} lockers, 4 of them SIGKILLed at random moments: the others get correct values, few recomputes`, async () => {
+    const log = join(workspace.dir(), 'log')
+    const env = { ...workspace.env(), LOCK: '1', WORK_MS: '100', LOG_FILE: log }
+    const children = Array.from({ length: PROCESSES }, (_, k) => {
+      const child = spawn(process.execPath, [worker, 'call', k % 2 ? 'async' : 'sync', ...KEYS], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+      const exit = new Promise<{ signal: NodeJS.Signals | null; stdout: string }>((resolve) =>
+        child.once('exit', (_code, signal) => resolve({ signal, stdout })),
+      )
+      return { child, exit }
+    })
+    const victims = [...children].sort(() => Math.random() - 0.5).slice(0, 4)
+    for (const victim of victims) setTimeout(() => victim.child.kill('SIGKILL'), 100 + Math.random() * 700)
+    const results = await Promise.all(children.map((child) => child.exit))
+    const killed = results.filter((result) => result.signal === 'SIGKILL').length
+    expect(killed).toBeGreaterThan(0)
+    for (const result of results.filter((result) => result.signal !== 'SIGKILL')) expect(result.stdout).toBe(String(KEYS.length))
+    // Each key of each function is computed once, plus once more for each owner killed while holding its lock.
+    const counts = new Map<string, number>()
+    for (const line of lines(log)) {
+      const call = line.split(' ').slice(1).join(' ')
+      counts.set(call, (counts.get(call) ?? 0) + 1)
+    }
+    for (const count of counts.values()) expect(count).toBeLessThanOrEqual(1 + killed)
+    expect([...counts.values()].reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(2 * KEYS.length + killed)
+  }, 60_000)
 })

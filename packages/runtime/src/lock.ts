@@ -175,23 +175,24 @@ export function staleReason(owner: LockOwner | undefined, mtimeMs: number, now: 
 }
 
 /**
- * Removes the lock at `path` when it is abandoned; `true` when it did (or the lock was already gone).
+ * Removes the lock at `path` when it is abandoned: `gone` when it did (or the lock was already gone), `held` when
+ * its owner may still be computing, `stuck` when it is abandoned but cannot be removed (a read-only directory).
  * The file is first renamed aside, then checked to be the one judged: a fresh lock taken in between is put back.
  */
-export function breakIfStale(path: string, staleMs: number): boolean {
+export function breakIfStale(path: string, staleMs: number): 'gone' | 'held' | 'stuck' {
   let mtimeMs: number
   try {
     mtimeMs = statSync(path).mtimeMs
   } catch {
-    return true
+    return 'gone'
   }
   const owner = readOwner(path)
-  if (staleReason(owner, mtimeMs, Date.now(), staleMs) === undefined) return false
+  if (staleReason(owner, mtimeMs, Date.now(), staleMs) === undefined) return 'held'
   const aside = `${path}.${randomBytes(6).toString('hex')}.broken`
   try {
     renameSync(path, aside)
-  } catch {
-    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'stuck'
   }
   const moved = readOwner(aside)
   if (moved?.token !== owner?.token) {
@@ -206,7 +207,7 @@ export function breakIfStale(path: string, staleMs: number): boolean {
   } catch {
     // Gone already.
   }
-  return true
+  return 'gone'
 }
 
 /**
@@ -268,19 +269,27 @@ export async function acquireAsync<T>(path: string, io: AsyncLockIo<T>, timings:
   }
 }
 
+/** Abandoned locks broken in one poll before it waits: others may be breaking and retaking them too. */
+const BREAKS_PER_POLL = 3
+
 /** One poll: take the lock, find the entry, break an abandoned lock, give up at the deadline, or wait. */
 function attempt<T>(path: string, io: LockIo<T>, timings: LockTimings, deadline: number): LockOutcome<T> | 'wait' {
-  const taken = tryAcquire(path, io.prepare)
-  if (taken === 'unavailable') return { lock: undefined, gaveUp: false }
-  if (taken !== 'busy') {
+  for (let breaks = 0; ; breaks++) {
+    const taken = tryAcquire(path, io.prepare)
+    if (taken === 'unavailable') return { lock: undefined, gaveUp: false }
+    if (taken !== 'busy') {
+      const found = io.check()
+      if (found === undefined) return { lock: taken, gaveUp: false }
+      taken.release()
+      return { hit: found }
+    }
     const found = io.check()
-    if (found === undefined) return { lock: taken, gaveUp: false }
-    taken.release()
-    return { hit: found }
+    if (found !== undefined) return { hit: found }
+    const broken = breakIfStale(path, timings.staleMs)
+    // An abandoned lock that cannot be removed locks nothing: compute without it, as in a read-only directory.
+    if (broken === 'stuck') return { lock: undefined, gaveUp: false }
+    if (broken === 'held' || breaks >= BREAKS_PER_POLL) break
   }
-  const found = io.check()
-  if (found !== undefined) return { hit: found }
-  if (breakIfStale(path, timings.staleMs)) return attempt(path, io, timings, deadline)
   if (Date.now() >= deadline) {
     const owner = readOwner(path)
     return owner ? { lock: undefined, gaveUp: true, owner } : { lock: undefined, gaveUp: true }

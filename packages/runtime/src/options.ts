@@ -51,7 +51,12 @@ export interface FunctionOptions {
    * parameter is always part of the key). @default none: the stream is seeded from the whole call's key
    */
   seed?: string
-  /** Make processes wait for one computation of a key (a later version). @default false */
+  /**
+   * Processes sharing the cache directory compute a key once: the first takes a lock file next to the entry, the
+   * others wait for its entry (sync functions sleep, async ones poll without blocking). A lock whose owner died is
+   * taken over; a wait longer than `PERSIST_LOCK_WAIT_MS` (10 minutes) computes anyway. Needs a disk tier.
+   * @default false
+   */
   lock?: boolean
   /** Throw instead of warning when a result cannot be stored faithfully. @default false */
   strict?: boolean

@@ -9,6 +9,7 @@ import type { OutFileRecord } from './outFiles/record'
 import { randomSeed } from './randomSeed'
 import { readOwnOptions, resolveFunction, where, type FunctionMeta, type Resolved } from './resolve'
 import { warnUnwritable } from './stores/disk'
+import { trackStats } from './stores/diskStats'
 import { memoryKey } from './stores/memory'
 import type { EntryKey, StoredEntry } from './stores/store'
 import { UnfaithfulValueError } from './value/faithful'
@@ -56,7 +57,9 @@ export class PersistedFunction implements Registration {
     const resolved = this.resolved
     if (resolved !== undefined && resolved.version === configVersion) return resolved
     this.ownOptions ??= readOwnOptions(this.meta)
-    return (this.resolved = resolveFunction(this.meta, this.ownOptions))
+    const fresh = (this.resolved = resolveFunction(this.meta, this.ownOptions))
+    trackStats(this.stats, fresh.statsDir)
+    return fresh
   }
 
   /** The key of a call with these (defaulted) values. */

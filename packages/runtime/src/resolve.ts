@@ -50,6 +50,8 @@ export interface Resolved {
   blobs: BlobStore | undefined
   /** Index of the parameter the `seed` option names. */
   seedIndex: number | undefined
+  /** Where this process's hits and misses are written at exit (stores/diskStats.ts); undefined when they are not. */
+  statsDir: string | undefined
 }
 
 export function where(meta: FunctionMeta): string {
@@ -77,7 +79,9 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
     : { codec: options.format === 'json' ? Codec.Json : Codec.V8 }
   const kind = options.store ?? 'hybrid'
   const memory = kind === 'disk' ? undefined : new MemoryStore({ maxSize: options.maxSize, maxBytes: options.maxBytes })
-  const disk = kind === 'memory' ? undefined : new DiskStore({ dir: currentDir(), id, hash: meta.hash, format, async: meta.async })
+  const mode = currentMode()
+  const disk =
+    kind === 'memory' ? undefined : new DiskStore({ dir: currentDir(), id, hash: meta.hash, format, async: meta.async, recordUse: mode !== 'readonly' })
   const store: Store = memory && disk ? new HybridStore(memory, disk) : (memory ?? disk)!
   const keyContext: KeyContext = { id, hash: meta.hash, version: options.version === undefined ? '' : encodeValue(options.version) }
   const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl)
@@ -86,7 +90,7 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
   const encode = createCallEncoder({ id, params: meta.params, kind: meta.kind }, keyWithoutOutFiles(options.key, outFiles))
   return {
     version: configVersion,
-    mode: currentMode(),
+    mode,
     options,
     encode: seedIndex === undefined ? encode : withSeedInKey(encode, options.key, meta.params[seedIndex]!, seedIndex),
     keyContext,
@@ -99,5 +103,6 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
     outFiles,
     blobs: outFiles === undefined ? undefined : new BlobStore(currentDir()),
     seedIndex,
+    statsDir: disk !== undefined && (mode === 'on' || mode === 'refresh') ? disk.versionDir : undefined,
   }
 }

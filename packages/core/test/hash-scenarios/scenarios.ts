@@ -675,4 +675,43 @@ export const scenarios: Scenario[] = [
     edit: { 'src/svc.ts': (s) => s.replace('return 1', 'return 2') },
     expect: 'changes',
   },
+  {
+    name: 'edit a base-class method that a persisted method reaches through this',
+    fn: 'src/main.ts#Svc.compute',
+    files: {
+      'src/main.ts': "import { Base } from './base'\nexport class Svc extends Base {\n  /* @persist */\n  compute(x: number) { return this.step(x) }\n}\n",
+      'src/base.ts': 'export class Base { step(x: number) { return x + 1 } }\n',
+    },
+    edit: { 'src/base.ts': (s) => s.replace('x + 1', 'x + 2') },
+    expect: 'changes',
+  },
+  {
+    name: 'edit through two levels of export * barrels',
+    files: {
+      'src/main.ts': main('return helper(x)', "import { helper } from './outer'"),
+      'src/outer.ts': "export * from './inner'\n",
+      'src/inner.ts': "export * from './helper'\n",
+      'src/helper.ts': 'export function helper(x: number) { return x + 1 }\n',
+    },
+    edit: { 'src/helper.ts': (s) => s.replace('x + 1', 'x + 2') },
+    expect: 'changes',
+  },
+  {
+    name: 'edit a local function exported as default by name (export default helper)',
+    files: { 'src/main.ts': main('return h(x)', "import h from './helper'"), 'src/helper.ts': 'function helper(x: number) { return x + 1 }\nexport default helper\n' },
+    edit: { 'src/helper.ts': (s) => s.replace('x + 1', 'x + 2') },
+    expect: 'changes',
+  },
+  {
+    name: 'edit a helper passed as a callback',
+    files: { 'src/main.ts': main('return [x].map(helper)[0]', "import { helper } from './helper'"), 'src/helper.ts': 'export function helper(x: number) { return x + 1 }\n' },
+    edit: { 'src/helper.ts': (s) => s.replace('x + 1', 'x + 2') },
+    expect: 'changes',
+  },
+  {
+    name: 'edit a const enum member',
+    files: { 'src/main.ts': main('return x + Flag.On', "import { Flag } from './flag'"), 'src/flag.ts': 'export const enum Flag { Off = 0, On = 1 }\n' },
+    edit: { 'src/flag.ts': (s) => s.replace('On = 1', 'On = 2') },
+    expect: 'changes',
+  },
 ]

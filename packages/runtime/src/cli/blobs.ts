@@ -2,16 +2,12 @@
  * The out-file blob store (`<dir>/.blobs/<shard>/<sha256>`, see outFiles/blobStore.ts) seen from the CLI: blobs no
  * entry needs any more are removed after commands that delete entries, and `verify` re-hashes the rest.
  */
-import { createHash } from 'node:crypto'
-import { closeSync, type Dirent, openSync, readdirSync, readSync } from 'node:fs'
 import { join } from 'node:path'
+import { BLOBS_DIR, hashFile } from '../outFiles/blobStore'
 import { readEntryInfo } from './entryInfo'
 import type { FunctionDir, TemporaryFile } from './layoutScan'
-import { scanFunctions, statFile } from './layoutScan'
+import { dirents, scanFunctions, statFile } from './layoutScan'
 import { removeFile } from './remove'
-
-/** The blob directory's name inside the cache root (BLOBS_DIR of outFiles/blobStore.ts). */
-export const BLOBS_DIR = '.blobs'
 
 /**
  * A writer stores a blob before the entry naming it, so a young unreferenced blob may be about to be used:
@@ -27,14 +23,6 @@ export interface Blob {
   sha256: string
   size: number
   mtimeMs: number
-}
-
-function dirents(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-  } catch {
-    return []
-  }
 }
 
 /** Blobs and blob temporary files of the cache. */
@@ -86,26 +74,12 @@ export function sweepOrphanBlobs(root: string, functions: FunctionDir[], deleted
   return { removed: orphans.map((blob) => blob.path), bytes: orphans.reduce((sum, blob) => sum + blob.size, 0) }
 }
 
-const CHUNK = 4 * 1024 * 1024
-
-/** Whether a blob's bytes still hash to its name. */
+/** Whether a blob's bytes still hash to its name (a blob that cannot be opened, gone meanwhile, is not judged). */
 export function blobIntact(blob: Blob): boolean {
-  const hash = createHash('sha256')
-  const buffer = Buffer.allocUnsafe(CHUNK)
-  let fd: number
   try {
-    fd = openSync(blob.path, 'r')
-  } catch {
-    return true
+    return hashFile(blob.path).sha256 === blob.sha256
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).syscall === 'open') return true
+    throw error
   }
-  try {
-    for (;;) {
-      const read = readSync(fd, buffer, 0, CHUNK, null)
-      if (read === 0) break
-      hash.update(buffer.subarray(0, read))
-    }
-  } finally {
-    closeSync(fd)
-  }
-  return hash.digest('hex') === blob.sha256
 }

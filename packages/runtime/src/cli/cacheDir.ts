@@ -1,17 +1,15 @@
 /**
  * Which directory a command works on (`--dir`, else `PERSIST_DIR`, else the runtime's default), and the check
  * that persist created it: the disk store writes a CACHEDIR.TAG naming persist into the cache roots it creates;
- * an untagged directory is accepted only when everything in it is something persist writes (recognise.ts).
+ * an untagged directory is accepted only when everything in it is something persist writes (stores/ownedDir.ts).
  * The CLI reads, writes and deletes nothing in any other directory.
  */
 import { readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { defaultDir } from '../config'
-import { CACHE_TAG_NAME } from '../stores/disk'
+import { CACHE_TAG_NAME, CACHE_TAG_SIGNATURE } from '../stores/disk'
 import { CliError } from './errors'
-import { looksLikePersistDir } from './recognise'
-
-const TAG_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55'
+import { looksLikePersistDir } from '../stores/ownedDir'
 
 /** The cache directory named by `--dir`, `PERSIST_DIR` or the default, as an absolute path. */
 export function resolveCacheDir(dirOption: unknown): string {
@@ -36,7 +34,7 @@ export function checkCacheDir(dir: string): void {
   } catch {
     // Missing: refused below.
   }
-  if (tag.startsWith(TAG_SIGNATURE) && tag.includes('persist')) return
+  if (tag.startsWith(CACHE_TAG_SIGNATURE) && tag.includes('persist')) return
   if (!looksLikePersistDir(dir)) {
     throw new CliError(
       `${dir} was not created by persist (no ${CACHE_TAG_NAME} written by persist in it); refusing to touch it. Pass --dir or set PERSIST_DIR to a persist cache directory.`,

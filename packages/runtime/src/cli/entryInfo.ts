@@ -5,7 +5,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { deserialize } from 'node:v8'
 import { crc32 } from 'node:zlib'
-import { CorruptEntryError, ENTRY_HEADER_BYTES, type EntryFileMeta, readHeader } from '../value/entryFile'
+import { readEntryHead } from '../stores/disk'
+import { CorruptEntryError, CRC_COVERED_HEADER_BYTES, ENTRY_HEADER_BYTES, parseEntryMeta, readHeader } from '../value/entryFile'
 
 /** What a listing shows of an entry. */
 export interface EntryInfo {
@@ -26,35 +27,12 @@ function blobNames(records: unknown): string[] {
   return records.map((record) => (record as { sha256?: unknown })?.sha256).filter((name): name is string => typeof name === 'string' && SHA256_RE.test(name))
 }
 
-/** The checksum covers the header up to its crc field, then everything after the header (see entryFile.ts). */
-const CRC_COVERED_HEADER_BYTES = 40
-
-function readExactly(fd: number, buffer: Buffer, position: number): Buffer {
-  let done = 0
-  while (done < buffer.length) {
-    const read = readSync(fd, buffer, done, buffer.length - done, position + done)
-    if (read === 0) throw new CorruptEntryError('shorter than its header says')
-    done += read
-  }
-  return buffer
-}
-
 /** Header, metadata and arguments of an entry file. Throws CorruptEntryError when they are malformed. */
 export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
   const fd = openSync(path, 'r')
   try {
-    const size = fstatSync(fd).size
-    const headerBytes = readExactly(fd, Buffer.alloc(ENTRY_HEADER_BYTES), 0)
-    const header = readHeader(headerBytes, size)
-    const middle = readExactly(fd, Buffer.alloc(header.payloadStart - ENTRY_HEADER_BYTES), ENTRY_HEADER_BYTES)
-    let meta: EntryFileMeta = {}
-    if (header.metaLength > 0) {
-      try {
-        meta = JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
-      } catch {
-        throw new CorruptEntryError('unreadable metadata')
-      }
-    }
+    const { header, middle } = readEntryHead(fd)
+    const meta = parseEntryMeta(header, middle)
     let args: unknown[] | undefined
     if (withArgs && header.argsLength > 0) {
       try {
@@ -63,7 +41,7 @@ export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
         args = undefined
       }
     }
-    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: size, scope: meta.scope, args, blobs: blobNames(meta.outFiles) }
+    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: header.payloadStart + header.payloadLength, scope: meta.scope, args, blobs: blobNames(meta.outFiles) }
   } finally {
     closeSync(fd)
   }

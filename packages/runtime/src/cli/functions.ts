@@ -2,7 +2,7 @@
  * From function directories to the ids users know. A directory name is `toSegment(id)`; the manifest gives the
  * real ids, and a directory the manifest does not name is shown with its name decoded as well as it can be.
  */
-import { toSegment } from '../stores/layout'
+import { hashSegment, toSegment } from '../stores/layout'
 import { CliError } from './errors'
 import type { FunctionDir } from './layoutScan'
 import type { Manifest } from './manifest'
@@ -30,7 +30,7 @@ export function identify(dirs: FunctionDir[], manifest: Manifest | undefined): K
   for (const [id, fn] of Object.entries(manifest?.functions ?? {})) bySegment.set(toSegment(id), [id, fn.hash])
   return dirs.map((dir) => {
     const known = bySegment.get(dir.segment)
-    return { ...dir, id: known?.[0] ?? decodeSegment(dir.segment), liveHash: known ? toSegment(known[1]) : undefined }
+    return { ...dir, id: known?.[0] ?? decodeSegment(dir.segment), liveHash: known ? hashSegment(known[1]) : undefined }
   })
 }
 

@@ -33,7 +33,8 @@ export interface TemporaryFile {
   path: string
 }
 
-function dirents(dir: string): Dirent[] {
+/** The items of a directory; none when it cannot be read (gone meanwhile, not a directory). */
+export function dirents(dir: string): Dirent[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
   } catch {
@@ -96,8 +97,9 @@ export function scanFunctions(fns: FunctionDir[]): { entries: EntryLocation[]; t
   for (const fn of fns) {
     for (const hash of fn.hashes) {
       const found = scanVersion(fn, hash)
-      entries.push(...found.entries)
-      temporary.push(...found.temporary)
+      // A loop, not push(...found): spreading a million entries into arguments overflows the stack.
+      for (const entry of found.entries) entries.push(entry)
+      for (const file of found.temporary) temporary.push(file)
     }
   }
   return { entries, temporary }

@@ -108,9 +108,14 @@ export interface KeyContext {
   version: string
 }
 
-/** Everything of a disk key except the scope and the call, computed once per function. */
+/**
+ * Everything of a disk key except the scope and the call, computed once per function. The source hash is left
+ * out on purpose: entries of each hash live in a directory of their own (stores/layout.ts), so the hash already
+ * keeps them apart, and a file name that does not change with the hash is what lets `persist adopt` move entries
+ * from an old version to a new one. The memory tier never mixes hashes either: each registration has its own.
+ */
 export function keyPrefix(context: KeyContext): string {
-  return `persist-key-${KEY_FORMAT}\0${context.id}\0${context.hash}\0${context.version}\0`
+  return `persist-key-${KEY_FORMAT}\0${context.id}\0${context.version}\0`
 }
 
 /** The disk key: a sha256 of everything that identifies an entry. */

@@ -13,8 +13,11 @@ import { createHash } from 'node:crypto'
 import { KeyEncodingError, type PathSegment } from './path'
 import { describeType, registeredTypeOf } from './types'
 
-/** Version of the key grammar; part of every key hash. */
-export const KEY_FORMAT = 1
+/**
+ * Version of the key grammar and of what the disk key covers; part of every key hash. 2: the source hash left the
+ * disk key (it is the entry's directory), so entries written by format 1 are never read as format 2 ones.
+ */
+export const KEY_FORMAT = 2
 
 /** Binary values up to this size are written out in hex instead of hashed: cheaper than a hash for small ones. */
 const INLINE_BYTES = 64

@@ -7,10 +7,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, constants, copyFileSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ensureRoot } from '../stores/disk'
+import { touchFile } from '../stores/lastUse'
+import { BLOBS_DIR } from '../stores/layout'
 import type { OutFileRecord } from './record'
 
 /** The blob directory's name inside the cache root; the leading dot keeps it out of function listings. */
-export const BLOBS_DIR = '.blobs'
+export { BLOBS_DIR }
 
 /** What a restore found: `restored`, or why the entry cannot be used. */
 export type RestoreResult = 'restored' | 'missing' | 'corrupt' | 'unwritable'
@@ -103,6 +105,8 @@ export class BlobStore {
       const final = this.pathOf(content.sha256)
       if (this.has(content)) {
         unlinkSync(tmp)
+        // Its last use: `persist gc` must not take a reused blob for an old orphan before the entry naming it is written.
+        touchFile(final)
         return content
       }
       makeRealDir(dirname(final))

@@ -39,6 +39,8 @@ import {
   type ValueFormat,
 } from '../value/entryFile'
 import { bucketDir, functionDir, isTemporaryName, SCOPE_PREFIX, toSegment } from './layout'
+import { UseRecorder } from './lastUse'
+import { holdsOnlyPersistFiles } from './ownedDir'
 import type { EntryKey, Store, StoredEntry } from './store'
 
 export interface DiskStoreOptions {
@@ -48,10 +50,15 @@ export interface DiskStoreOptions {
   format: ValueFormat
   /** Read large entries without blocking the event loop (for async functions). @default false */
   async?: boolean
+  /** Set an entry's modification time on its first hit in this process (its last use, for `persist gc`). @default true */
+  recordUse?: boolean
 }
 
+/** The first line of every CACHEDIR.TAG (https://bford.info/cachedir/); the CLI checks it. */
+export const CACHE_TAG_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55'
+
 const CACHEDIR_TAG =
-  'Signature: 8a477f597d28d172789f06886806bc55\n' +
+  `${CACHE_TAG_SIGNATURE}\n` +
   '# This file is a cache directory tag created by persist (@persist/runtime).\n' +
   '# For information about cache directory tags see https://bford.info/cachedir/\n'
 
@@ -67,8 +74,9 @@ export function ensureRoot(root: string): void {
   const existing = listDir(root)
   mkdirSync(root, { recursive: true })
   // A directory that already holds other things is not claimed: tools that honour the tag would skip it,
-  // and `persist clear` must never treat a user's directory as its own.
-  if (existing.length === 0 || existing.includes(CACHE_TAG_NAME)) {
+  // and `persist clear` must never treat a user's directory as its own. What the plugin writes before the
+  // program first runs (manifest.json, analysis/) does not count.
+  if (existing.length === 0 || existing.includes(CACHE_TAG_NAME) || holdsOnlyPersistFiles(root)) {
     try {
       writeFileSync(join(root, CACHE_TAG_NAME), CACHEDIR_TAG, { flag: 'wx' })
     } catch (error) {
@@ -194,6 +202,14 @@ export class DiskStore implements Store {
     this.hash = options.hash
     this.format = options.format
     this.async = options.async ?? false
+    this.uses = options.recordUse === false ? undefined : new UseRecorder()
+  }
+
+  private readonly uses: UseRecorder | undefined
+
+  /** The directory of this function's current version (its unscoped bucket). */
+  get versionDir(): string {
+    return bucketDir(this.root, this.id, this.hash, '')
   }
 
   /** Bucket directory per scope, so a hit builds its path with one concatenation. */
@@ -210,7 +226,17 @@ export class DiskStore implements Store {
   }
 
   get(key: EntryKey): StoredEntry | undefined | Promise<StoredEntry | undefined> {
-    return this.readFile(this.pathOf(key), false)
+    const path = this.pathOf(key)
+    const found = this.readFile(path, false)
+    if (found === undefined || this.uses === undefined) return found
+    if (!(found instanceof Promise)) {
+      this.uses.note(key.digest, path)
+      return found
+    }
+    return found.then((entry) => {
+      if (entry !== undefined) this.uses!.note(key.digest, path)
+      return entry
+    })
   }
 
   /** Makes the directory of `key`'s entry (never through a link), for the lock file that sits next to it. */
@@ -340,7 +366,7 @@ function readSmallEntry(fd: number, format: ValueFormat, withArgs: boolean): Sto
 
 /** Reads a large entry; each large binary value goes into a buffer of its own, so it needs no copy. */
 function readLargeEntry(fd: number, format: ValueFormat, withArgs: boolean): StoredEntry {
-  const { header, headerBytes, middle } = readHead(fd)
+  const { header, headerBytes, middle } = readEntryHead(fd)
   let position = header.payloadStart
   const pieces = payloadPieces(header, middle).map((length) => {
     const piece = readExactly(fd, Buffer.allocUnsafeSlow(length), position)
@@ -350,7 +376,8 @@ function readLargeEntry(fd: number, format: ValueFormat, withArgs: boolean): Sto
   return decodeParts(header, headerBytes, middle, pieces, format, withArgs, false)
 }
 
-function readHead(fd: number): { header: EntryHeader; headerBytes: Buffer; middle: Buffer } {
+/** An entry's header and the metadata and arguments after it, without the payload. Throws CorruptEntryError. */
+export function readEntryHead(fd: number): { header: EntryHeader; headerBytes: Buffer; middle: Buffer } {
   const size = fstatSync(fd).size
   const headerBytes = readExactly(fd, Buffer.allocUnsafe(ENTRY_HEADER_BYTES), 0)
   const header = readHeader(headerBytes, size)
@@ -363,7 +390,7 @@ const ASYNC_CHUNK = 64 * 1024 * 1024
 
 /** `readLargeEntry` without blocking the event loop while the payload is read. */
 async function readLargeEntryAsync(fd: number, format: ValueFormat, withArgs: boolean): Promise<StoredEntry> {
-  const { header, headerBytes, middle } = readHead(fd)
+  const { header, headerBytes, middle } = readEntryHead(fd)
   let position = header.payloadStart
   const pieces: Buffer[] = []
   for (const length of payloadPieces(header, middle)) {

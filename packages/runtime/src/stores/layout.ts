@@ -29,10 +29,28 @@ export function functionDir(root: string, id: string): string {
 
 export const SCOPE_PREFIX = '~'
 
+/** Hashes as the plugin writes them (hex) and other plain names are their own directory name. */
+const PLAIN_HASH_RE = /^[A-Za-z0-9_-]{1,128}$/
+
+/**
+ * The directory name of one source hash. Unlike `toSegment` it is one-to-one: the disk key leaves the hash out
+ * (so entries can be adopted across hashes), which makes this directory the only thing that keeps two hashes'
+ * entries apart. Any other hash is named by its sha256 behind a `%`, which no plain name contains.
+ */
+export function hashSegment(hash: string): string {
+  return PLAIN_HASH_RE.test(hash) ? hash : `%${createHash('sha256').update(hash).digest('hex')}`
+}
+
 export function bucketDir(root: string, id: string, hash: string, scope: string): string {
-  const base = join(functionDir(root, id), toSegment(hash))
+  const base = join(functionDir(root, id), hashSegment(hash))
   return scope ? join(base, SCOPE_PREFIX + toSegment(scope)) : base
 }
+
+/** Content-addressed out-file bytes, `<dir>/.blobs/<shard>/<sha256>` (outFiles/blobStore.ts). */
+export const BLOBS_DIR = '.blobs'
+
+/** Per-process hit and miss counts of one version, `<version dir>/.stats/<pid>-<random>.json` (stores/diskStats.ts). */
+export const STATS_DIR = '.stats'
 
 /** Temporary files start with a dot: listings skip them and they can never be read as an entry. */
 export function isTemporaryName(name: string): boolean {

@@ -15,6 +15,11 @@ import { blobTypeOf, prepareValue, reviveValue } from './faithful'
 export const ENTRY_FORMAT = 1
 const MAGIC = 0x54535250 // "PRST" little-endian
 const HEADER_BYTES = 48
+/**
+ * The crc32 at byte 40 covers the header before it, then everything after the header: a checker reading in chunks
+ * (`persist verify`) starts with `crc32(header.subarray(0, CRC_COVERED_HEADER_BYTES))`.
+ */
+export const CRC_COVERED_HEADER_BYTES = 40
 /** Arguments are kept in the entry (for `entries()`) only when this small. */
 const MAX_ARGS_BYTES = 64 * 1024
 
@@ -145,12 +150,12 @@ export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unkn
   header.writeUIntLE(payloadLength, 16, 6)
   header.writeDoubleLE(meta.createdAt, 24)
   header.writeDoubleLE(meta.durationMs, 32)
-  let crc = crc32(header.subarray(0, 40))
+  let crc = crc32(header.subarray(0, CRC_COVERED_HEADER_BYTES))
   crc = crc32(metaBytes, crc)
   crc = crc32(argsBytes, crc)
   crc = crc32(payload, crc)
   for (const part of blobParts) crc = crc32(part, crc)
-  header.writeUInt32LE(crc, 40)
+  header.writeUInt32LE(crc, CRC_COVERED_HEADER_BYTES)
   return {
     parts: [header, metaBytes, argsBytes, payload, ...blobParts],
     bytes: HEADER_BYTES + metaBytes.length + argsBytes.length + payloadLength,
@@ -193,7 +198,7 @@ export function readHeader(bytes: Uint8Array, fileSize: number): EntryHeader {
     payloadLength,
     createdAt: view.readDoubleLE(24),
     durationMs: view.readDoubleLE(32),
-    crc: view.readUInt32LE(40),
+    crc: view.readUInt32LE(CRC_COVERED_HEADER_BYTES),
     payloadStart,
   }
 }
@@ -212,7 +217,7 @@ export function decodeParts(
   /** The bytes sit in a reused buffer: copy them out before user code runs. */
   transient = false,
 ): DecodedEntry {
-  let crc = crc32(headerBytes.subarray(0, 40))
+  let crc = crc32(headerBytes.subarray(0, CRC_COVERED_HEADER_BYTES))
   crc = crc32(middle, crc)
   const pieces = Array.isArray(payload) ? payload : [payload]
   for (const piece of pieces) crc = crc32(piece, crc)
@@ -220,14 +225,7 @@ export function decodeParts(
   if (header.codec !== format.codec) {
     throw new CorruptEntryError(`written with codec ${header.codec}, the function now uses ${format.codec}`)
   }
-  let meta: EntryFileMeta = {}
-  if (header.metaLength > 0) {
-    try {
-      meta = JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
-    } catch {
-      throw new CorruptEntryError('unreadable metadata')
-    }
-  }
+  const meta = parseEntryMeta(header, middle)
   const args =
     withArgs && header.flags & FLAG_ARGS ? (v8Deserialize(middle.subarray(header.metaLength)) as unknown[]) : undefined
   let value: unknown
@@ -284,15 +282,20 @@ function splitBlobs(meta: EntryFileMeta, pieces: Buffer[]): [Buffer, unknown[]] 
   return [whole.subarray(0, meta.v8 ?? 0), blobs]
 }
 
-/** Lengths of the pieces a payload should be read in: each large binary value into a buffer of its own. */
-export function payloadPieces(header: EntryHeader, middle: Buffer): number[] {
-  if (!(header.flags & FLAG_BLOBS)) return [header.payloadLength]
-  let meta: EntryFileMeta
+/** The JSON metadata of an entry (`{}` when it has none), from the bytes between header and payload. */
+export function parseEntryMeta(header: EntryHeader, middle: Buffer): EntryFileMeta {
+  if (header.metaLength === 0) return {}
   try {
-    meta = JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
+    return JSON.parse(middle.toString('utf8', 0, header.metaLength)) as EntryFileMeta
   } catch {
     throw new CorruptEntryError('unreadable metadata')
   }
+}
+
+/** Lengths of the pieces a payload should be read in: each large binary value into a buffer of its own. */
+export function payloadPieces(header: EntryHeader, middle: Buffer): number[] {
+  if (!(header.flags & FLAG_BLOBS)) return [header.payloadLength]
+  const meta = parseEntryMeta(header, middle)
   const lengths = [meta.v8 ?? 0, ...(meta.blobs ?? []).map(([, bytes]) => bytes)]
   if (lengths.reduce((sum, length) => sum + length, 0) !== header.payloadLength) {
     throw new CorruptEntryError('binary sections do not add up')

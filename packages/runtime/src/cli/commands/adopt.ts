@@ -8,7 +8,6 @@
 import { copyFileSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { dirname, join, relative, sep } from 'node:path'
-import { keyPrefix } from '../../key/callKey'
 import { CliError, UsageError } from '../errors'
 import { findFunction } from '../functions'
 import { formatBytes, shortHash } from '../format'
@@ -16,7 +15,7 @@ import { scanVersion, statFile } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
 import { createProgress } from '../progress'
-import { toSegment } from '../../stores/layout'
+import { hashSegment } from '../../stores/layout'
 
 export interface AdoptOptions extends CommonOptions {
   from?: string
@@ -25,18 +24,9 @@ export interface AdoptOptions extends CommonOptions {
   dryRun?: boolean
 }
 
-/**
- * Whether an entry's file name (its key digest) is the same under every source hash of a function. When the
- * digest covers the hash, a moved entry would never be found, and adopting must refuse rather than pretend.
- */
-function keysSurviveHashChange(): boolean {
-  const probe = '\u0001persist-probe-hash'
-  return !keyPrefix({ id: 'probe', hash: probe, version: '' }).includes(probe)
-}
-
 /** The hash directory `hash` names: exact, or a unique prefix (as `persist ls` shows 12 characters). */
 function pickVersion(hashes: string[], hash: string, id: string): string {
-  const segment = toSegment(hash)
+  const segment = hashSegment(hash)
   if (hashes.includes(segment)) return segment
   const candidates = hashes.filter((name) => name.startsWith(segment))
   if (candidates.length === 1) return candidates[0]!
@@ -93,17 +83,12 @@ export function adopt(name: string, options: AdoptOptions): void {
   }
   const cache = openCache(options, options.to === undefined ? 'required' : 'optional')
   const fn = findFunction(cache.functions, name, false)
-  const target = options.to === undefined ? fn.liveHash : toSegment(String(options.to))
+  const target = options.to === undefined ? fn.liveHash : hashSegment(String(options.to))
   if (target === undefined) {
     throw new CliError(`the build manifest ${cache.manifest!.path} does not name ${fn.id}; rebuild, or pass --to <hash>.`)
   }
   const source = pickVersion(fn.hashes, options.from, fn.id)
   if (source === target) throw new CliError(`${fn.id}: version ${shortHash(source)} is already the current one; nothing to adopt.`)
-  if (!keysSurviveHashChange()) {
-    throw new CliError(
-      'this version of @persist/runtime puts the source hash into every entry key, so entries cannot be adopted by another version; update @persist/runtime.',
-    )
-  }
   const { entries } = scanVersion(fn, source)
   const counts = { linked: 0, copied: 0, exists: 0 }
   let bytes = 0

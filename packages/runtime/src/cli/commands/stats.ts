@@ -1,9 +1,11 @@
 /**
  * `persist stats`: per function, what the entries on disk hold: how many, how large, and how much compute they
- * stand for (the recorded compute duration of an entry is the time each hit on it saves). The runtime counts
- * hits and misses in memory only, so they are reported as unknown (null) rather than guessed.
+ * stand for (the recorded compute duration of an entry is the time each hit on it saves), and the hits, misses
+ * and time saved that processes recorded at exit (`<version>/.stats/*.json`, stores/diskStats.ts).
  */
+import { join } from 'node:path'
 import pc from 'picocolors'
+import { readRecordedStats } from '../../stores/diskStats'
 import { describeEntries, groupByVersion } from '../entries'
 import { matchesPattern } from '../functions'
 import { formatBytes, formatDuration, renderTable } from '../format'
@@ -23,6 +25,8 @@ export function stats(pattern: string | undefined, options: StatsOptions): void 
     const records = fn.hashes.flatMap((hash) => groups.get(`${fn.segment}/${hash}`) ?? [])
     const readable = records.filter((record) => record.info !== undefined)
     const computeMs = readable.reduce((sum, record) => sum + record.info!.durationMs, 0)
+    const recorded = fn.hashes.map((hash) => readRecordedStats(join(fn.path, hash)))
+    const total = (field: 'hits' | 'misses' | 'timeSavedMs') => recorded.reduce((sum, counts) => sum + counts[field], 0)
     return {
       id: fn.id,
       versions: fn.hashes.length,
@@ -32,15 +36,15 @@ export function stats(pattern: string | undefined, options: StatsOptions): void 
       /** Total recorded compute time of the entries: what one hit on every entry saves. */
       computeMs,
       meanComputeMs: readable.length > 0 ? computeMs / readable.length : null,
-      hits: null,
-      misses: null,
-      timeSavedMs: null,
+      /** Summed over the processes that recorded their counts at exit, all versions. */
+      hits: total('hits'),
+      misses: total('misses'),
+      timeSavedMs: total('timeSavedMs'),
     }
   })
   const data = {
     dir: cache.root,
-    countersRecorded: false,
-    note: 'hits, misses and time saved are counted per process (persisted(fn).stats()); the cache does not record them on disk',
+    countersRecorded: true,
     functions: result,
   }
   print(options, data, () => {
@@ -50,11 +54,21 @@ export function stats(pattern: string | undefined, options: StatsOptions): void 
       String(fn.entries) + (fn.corrupt > 0 ? pc.red(` (${fn.corrupt} corrupt)`) : ''),
       formatBytes(fn.bytes),
       formatDuration(fn.computeMs),
-      fn.meanComputeMs === null ? '-' : formatDuration(fn.meanComputeMs),
+      String(fn.hits),
+      String(fn.misses),
+      formatDuration(fn.timeSavedMs),
     ])
     return `${renderTable(
-      [{ title: 'FUNCTION' }, { title: 'ENTRIES', align: 'right' }, { title: 'SIZE', align: 'right' }, { title: 'COMPUTE STORED', align: 'right' }, { title: 'SAVED PER HIT', align: 'right' }],
+      [
+        { title: 'FUNCTION' },
+        { title: 'ENTRIES', align: 'right' },
+        { title: 'SIZE', align: 'right' },
+        { title: 'COMPUTE STORED', align: 'right' },
+        { title: 'HITS', align: 'right' },
+        { title: 'MISSES', align: 'right' },
+        { title: 'TIME SAVED', align: 'right' },
+      ],
       rows,
-    )}\n${pc.dim('Hits and misses are not recorded on disk; persisted(fn).stats() gives them for a running process.')}`
+    )}\n${pc.dim('Hits and misses are those of processes that ended normally (counted at exit), in modes that write the cache.')}`
   })
 }

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { configure } from '../src/config'
+import { persistedFn, useSandbox } from './helpers'
+
+const sandbox = useSandbox()
+
+/** What a build with the plugin leaves in the default cache directory before the program first runs. */
+function buildLikeDir(extra: Record<string, string> = {}): string {
+  const dir = join(sandbox.dir(), 'node_modules/.cache/persist')
+  mkdirSync(join(dir, 'analysis'), { recursive: true })
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: 1, functions: { 'src/a.ts#f': { hash: 'abc', deps: [] } } }))
+  writeFileSync(join(dir, 'analysis/index.bin'), 'x')
+  writeFileSync(join(dir, 'analysis/summaries.bin'), 'x')
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text)
+  configure({ dir })
+  return dir
+}
+
+describe('tagging the cache directory', () => {
+  it('claims the directory a build prepared (manifest.json and analysis/) on the first call', () => {
+    const dir = buildLikeDir()
+    expect(persistedFn((x: number) => x + 1)(1)).toBe(2)
+    expect(readFileSync(join(dir, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n.*persist/)
+  })
+
+  it('claims it with a manifest being rewritten and out-file blobs in it', () => {
+    const dir = buildLikeDir({ 'manifest.json.123.abc.tmp': '{' })
+    mkdirSync(join(dir, '.blobs/ab'), { recursive: true })
+    writeFileSync(join(dir, '.blobs/ab', 'ab'.padEnd(64, '0')), 'bytes')
+    persistedFn((x: number) => x)(1)
+    expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(true)
+  })
+
+  it('does not claim it when anything else lies there too', () => {
+    const dir = buildLikeDir({ 'package.json': '{}' })
+    persistedFn((x: number) => x)(1)
+    expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(false)
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe('{}')
+  })
+
+  it('does not claim it when manifest.json is not a persist manifest', () => {
+    const dir = buildLikeDir()
+    writeFileSync(join(dir, 'manifest.json'), '{"name":"my-app"}')
+    persistedFn((x: number) => x)(1)
+    expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(false)
+  })
+})

@@ -1,0 +1,74 @@
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { configure, persisted } from '../src/index'
+import { flushStats, readRecordedStats } from '../src/stores/diskStats'
+import { persistedFn, useSandbox } from './helpers'
+
+const sandbox = useSandbox()
+const double = (x: number) => x * 2
+
+async function versionDirOf(fn: (x: number) => number): Promise<string> {
+  return dirname(dirname((await persisted(fn).path(1))!))
+}
+
+describe('hits and misses on disk', () => {
+  it('writes one file per process and version, rewritten with the totals on every flush', async () => {
+    const f = persistedFn(double, { id: 'src/a.ts#f', options: () => ({ store: 'disk' }) })
+    f(1)
+    f(1)
+    f(2)
+    flushStats()
+    const dir = await versionDirOf(f)
+    expect(readRecordedStats(dir)).toMatchObject({ hits: 1, misses: 2, processes: 1 })
+    f(1)
+    flushStats()
+    expect(readRecordedStats(dir)).toMatchObject({ hits: 2, misses: 2, processes: 1 })
+    const [file] = readdirSync(join(dir, '.stats'))
+    expect(file).toMatch(new RegExp(`^${process.pid}-[0-9a-f]+\\.json$`))
+    expect(JSON.parse(readFileSync(join(dir, '.stats', file!), 'utf8'))).toMatchObject({ hits: 2, misses: 2 })
+  })
+
+  it('counts toward the directory in use when they happened, across a change of directory', async () => {
+    const f = persistedFn(double, { id: 'src/a.ts#moves', options: () => ({ store: 'disk' }) })
+    f(1)
+    const first = await versionDirOf(f)
+    configure({ dir: join(sandbox.dir(), 'other') })
+    f(1)
+    f(1)
+    flushStats()
+    expect(readRecordedStats(first)).toMatchObject({ hits: 0, misses: 1 })
+    expect(readRecordedStats(await versionDirOf(f))).toMatchObject({ hits: 1, misses: 1 })
+  })
+
+  it('records nothing in readonly mode or for memory-only functions', async () => {
+    persistedFn(double, { id: 'src/a.ts#ro', options: () => ({ store: 'disk' }) })(1)
+    configure({ mode: 'readonly' })
+    const ro = persistedFn(double, { id: 'src/a.ts#ro', options: () => ({ store: 'disk' }) })
+    ro(1)
+    ro(2)
+    const memoryOnly = persistedFn(double, { id: 'src/a.ts#mem', options: () => ({ store: 'memory' }) })
+    memoryOnly(1)
+    flushStats()
+    // Only the writer's miss, from before readonly: the readonly hit and miss are not recorded.
+    expect(readRecordedStats(await versionDirOf(ro))).toMatchObject({ hits: 0, misses: 1 })
+    expect(readdirSync(join(sandbox.dir(), 'cache'))).not.toContain('src__a.ts#mem')
+  })
+
+  it('never throws and never recreates a removed or unwritable directory', async () => {
+    const gone = persistedFn(double, { id: 'src/a.ts#gone', options: () => ({ store: 'disk' }) })
+    gone(1)
+    const goneDir = await versionDirOf(gone)
+    rmSync(goneDir, { recursive: true })
+    const locked = persistedFn(double, { id: 'src/a.ts#locked', options: () => ({ store: 'disk' }) })
+    locked(1)
+    const lockedDir = await versionDirOf(locked)
+    chmodSync(lockedDir, 0o500)
+    try {
+      expect(() => flushStats()).not.toThrow()
+      expect(readdirSync(dirname(goneDir))).toEqual([])
+    } finally {
+      chmodSync(lockedDir, 0o700)
+    }
+  })
+})

@@ -1,0 +1,64 @@
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildProject, cacheOf, copyCache, createProject, entryFiles, persistCli, persistJson, runProject } from './helpers'
+
+// What the runtime records on disk for the CLI: the directory's tag, last use, hits and misses.
+let project: string
+let cache: string
+const LONG_AGO = new Date('2020-01-01T00:00:00Z')
+
+beforeAll(async () => {
+  project = createProject()
+  cache = cacheOf(project)
+  await buildProject(project)
+  // Before the program runs, the build left manifest.json and analysis/ there: the first run must still tag it.
+  expect(existsSync(join(cache, 'CACHEDIR.TAG'))).toBe(false)
+  expect(runProject(project)).toEqual(['greet', 'scaled', 'scaled', 'scaled', 'tenantTotal'])
+})
+
+afterAll(() => rmSync(project, { recursive: true, force: true }))
+
+function statsOf(dir: string, id: string): { hits: number; misses: number; timeSavedMs: number } {
+  return persistJson(['stats', '--dir', dir]).functions.find((fn: any) => fn.id === id)
+}
+
+describe('the runtime records what the CLI reads', () => {
+  it('tags the default cache directory the build prepared, on the first run', () => {
+    expect(readFileSync(join(cache, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55/)
+  })
+
+  it('hits and misses of every run add up in persist stats; a readonly run records none', () => {
+    const dir = copyCache(cache)
+    expect(statsOf(dir, 'src/steps.ts#scaled')).toMatchObject({ hits: 0, misses: 3 })
+    expect(runProject(project, { PERSIST_DIR: dir })).toEqual([])
+    expect(runProject(project, { PERSIST_DIR: dir, COUNT: '5' })).toEqual(['scaled', 'scaled'])
+    expect(statsOf(dir, 'src/steps.ts#scaled')).toMatchObject({ hits: 6, misses: 5 })
+    runProject(project, { PERSIST_DIR: dir, PERSIST_MODE: 'readonly' })
+    expect(statsOf(dir, 'src/steps.ts#scaled')).toMatchObject({ hits: 6, misses: 5 })
+    expect(persistCli(['stats', '--dir', dir]).stdout).toMatch(/HITS\s+MISSES/)
+  })
+
+  it('verify, gc, clear and prune are not confused by the recorded counts', () => {
+    const dir = copyCache(cache)
+    runProject(project, { PERSIST_DIR: dir })
+    const entries = entryFiles(dir)
+    expect(persistCli(['verify', '--dry-run', '--dir', dir]).status).toBe(0)
+    expect(persistJson(['gc', '--max-entries', '100', '--dir', dir]).removed).toEqual([])
+    expect(persistJson(['prune', '--dir', dir]).removed).toEqual([])
+    expect(entryFiles(dir)).toEqual(entries)
+    persistJson(['clear', '--dir', dir])
+    expect(entryFiles(dir)).toEqual([])
+    expect(readdirSync(dir).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
+  })
+
+  it('gc evicts by last use: entries a later run hit are kept', () => {
+    const dir = copyCache(cache)
+    for (const path of entryFiles(dir)) utimesSync(path, LONG_AGO, LONG_AGO)
+    // Hits scaled(1), greet and tenantTotal; scaled(2) and scaled(3) stay unused since LONG_AGO.
+    expect(runProject(project, { PERSIST_DIR: dir, COUNT: '1' })).toEqual([])
+    const removed = persistJson(['gc', '--max-entries', '3', '--dir', dir]).removed
+    expect(removed).toHaveLength(2)
+    expect(runProject(project, { PERSIST_DIR: dir })).toEqual(['scaled', 'scaled'])
+  })
+})
