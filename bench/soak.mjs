@@ -4,7 +4,7 @@
 //   SOAK_ENTRIES=100000 node bench/soak.mjs      try a smaller cache first
 //   SOAK_DIR=/path node bench/soak.mjs            keep the caches there (reused when already filled)
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -73,6 +73,30 @@ function hitLatency(dir, count, samples = 20_000) {
   return median(rounds)
 }
 
+/** The floor of a hit: median µs of readFileSync of entry files picked uniformly from the whole cache. */
+function readFloor(dir, samples = 20_000) {
+  const picks = []
+  let seen = 0
+  const bucket = join(dir, 'bench__soak.mjs#item', 'soak')
+  for (const shard of readdirSync(bucket)) {
+    for (const name of readdirSync(join(bucket, shard))) {
+      if (name.startsWith('.')) continue
+      // Reservoir sampling: every entry is equally likely to be picked, like the random keys of hitLatency.
+      const slot = seen++ < samples ? picks.length : Math.floor(Math.random() * seen)
+      if (slot < samples) picks[slot] = join(bucket, shard, name)
+    }
+  }
+  picks.sort(() => Math.random() - 0.5)
+  for (const path of picks.slice(0, 2_000)) readFileSync(path)
+  const rounds = []
+  for (let round = 0; round < 5; round++) {
+    const started = performance.now()
+    for (const path of picks) readFileSync(path)
+    rounds.push(((performance.now() - started) * 1000) / picks.length)
+  }
+  return median(rounds)
+}
+
 /** Median ms of `persist <args>` over three runs. */
 function cliTime(dir, args) {
   const times = []
@@ -112,6 +136,7 @@ const measured = {}
 for (const [name, [dir, count]] of Object.entries(caches)) {
   measured[name] = {
     hit: hitLatency(dir, count),
+    read: readFloor(dir),
     walk: walkTime(dir, false),
     walkStat: walkTime(dir, true),
     ls: cliTime(dir, ['ls', '--json']),
@@ -124,6 +149,7 @@ const row = (what, a, b, unit) =>
   console.log(`${what.padEnd(44)} ${a.toFixed(2).padStart(10)} ${b.toFixed(2).padStart(12)} ${unit.padEnd(4)} ${(b / a).toFixed(2).padStart(8)}×`)
 console.log(`\n${'soak'.padEnd(44)} ${`${SMALL}`.padStart(10)} ${`${entries}`.padStart(12)}      large/small`)
 row('disk hit, random key (median)', small.hit, large.hit, 'µs')
+row('file system: readFileSync of a random entry', small.read, large.read, 'µs')
 row('file system: list every directory', small.walk, large.walk, 'ms')
 row('file system: list and stat every file', small.walkStat, large.walkStat, 'ms')
 row('persist ls --json', small.ls, large.ls, 'ms')
@@ -134,5 +160,6 @@ console.log(
     `gc ${perEntry(small.gc, SMALL).toFixed(1)} → ${perEntry(large.gc, entries).toFixed(1)} µs, ` +
     `directory walk ${perEntry(small.walk, SMALL).toFixed(1)} → ${perEntry(large.walk, entries).toFixed(1)} µs`,
 )
+console.log(`hit / read floor: ${(small.hit / small.read).toFixed(2)}× at ${SMALL}, ${(large.hit / large.read).toFixed(2)}× at ${entries}`)
 console.log(`ls / (list+stat): ${(small.ls / small.walkStat).toFixed(1)}× at ${SMALL}, ${(large.ls / large.walkStat).toFixed(1)}× at ${entries}`)
 if (!process.env.SOAK_DIR) rmSync(base, { recursive: true, force: true })

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `lite`: the parser-free part a plugin loads first (see src/lite.ts); shared code goes to common chunks.
+  entry: ['src/index.ts', 'src/lite.ts'],
   format: ['esm'],
   target: 'node20',
   dts: true,

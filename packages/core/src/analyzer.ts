@@ -1,12 +1,12 @@
-import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import corePackage from '../package.json' with { type: 'json' }
+import { codeFingerprint } from './codeFingerprint'
 import type { Diagnostic } from './diagnostics'
+import type { FileStamp } from './analysis/diskCache'
 import { FileStore, type FileStoreStats } from './analysis/fileStore'
 import { GraphBuilder, type GraphContext, type NodeCache } from './analysis/graph'
 import { HASH_FORMAT_VERSION, hashParts, sha256 } from './analysis/hash'
-import { isMemoValid } from './analysis/resultMemo'
+import { type MemoEntry, isMemoValid } from './analysis/resultMemo'
 import { functionDiagnostics, problemDiagnostics } from './analysis/report'
 import { createModuleResolver } from './analysis/resolver'
 import { type HashMemo, hashGraph } from './analysis/scc'
@@ -79,12 +79,34 @@ export interface Analyzer {
   analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>): AnalyzedFile
   /** Errors in the `@persist` comments of a file (what `analyzeFile` leaves to the transform to report). */
   annotationDiagnostics(file: string, code?: string): Diagnostic[]
+  /**
+   * What the last analysis of `file` (in this process) was computed from, with the stamps of those inputs: a
+   * caller keeping something derived from that analysis (the transform-output cache) may reuse it exactly as long
+   * as {@link isReuseValid} says so.
+   */
+  reuseRecord(file: string): ReuseRecord | undefined
   /** A file changed, was added or removed (watch mode); without an argument, forget everything. */
   invalidate(file?: string): void
   /** Writes the on-disk cache. Returns a warning message when it could not be written (the first time only). */
   flush(): string | undefined
   /** Counters for tests and benchmarks. */
   readonly stats: Readonly<FileStoreStats>
+}
+
+/**
+ * The inputs of one file's analysis besides the file itself (content hashes, and directory mtimes that decided
+ * resolutions), as the analyzer checks them before reusing it, and the stamps that let a check skip reading.
+ */
+export interface ReuseRecord extends Omit<MemoEntry<unknown>, 'key' | 'result'> {
+  stamps: Array<[file: string, stamp: FileStamp]>
+}
+
+/**
+ * The inputs of one file's analysis besides the file itself (content hashes, and directory mtimes that decided
+ * resolutions), as the analyzer checks them before reusing it, and the stamps that let a check skip reading.
+ */
+export interface ReuseRecord extends Omit<MemoEntry<unknown>, 'key' | 'result'> {
+  stamps: Array<[file: string, stamp: FileStamp]>
 }
 
 /** `<root-relative posix path>#<name>`: the id the runtime keys a persisted function by. */
@@ -101,22 +123,6 @@ function compareDeps(a: FunctionDependency, b: FunctionDependency): number {
 
 /** Bumped when the cached summary format changes; the core version and the code fingerprint cover the rest. */
 const SUMMARY_FORMAT = 3
-
-/**
- * A hash of this module's own code: a cache written by a different build of persist (even one with the
- * same version number, as during development) is never read.
- */
-let fingerprint: string | undefined
-function codeFingerprint(): string {
-  if (fingerprint === undefined) {
-    try {
-      fingerprint = sha256(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')).slice(0, 16)
-    } catch {
-      fingerprint = 'unknown'
-    }
-  }
-  return fingerprint
-}
 
 /** Creates an analyzer that keeps its caches across calls (watch mode) and, via `flush`, across processes. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
@@ -178,6 +184,8 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       }
       // Everything besides file contents that shapes the result: analyzers sharing a cache may differ in these.
       const memoKey = hashParts([
+        // Ids and dependency paths are relative to the root.
+        root,
         abs,
         (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '',
         JSON.stringify(settings),
@@ -252,6 +260,16 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       const inputs = store.passInputs().filter(([f]) => f !== abs)
       store.setResult(abs, { key: memoKey, inputs, dirs: [...dirs], recordedAt: Date.now(), result })
       return { functions, watchFiles: [...result.watchFiles], diagnostics: [...diagnostics] }
+    },
+    reuseRecord(file) {
+      const memo = store.results.get(path.resolve(root, file))
+      if (!memo) return undefined
+      const stamps: Array<[string, FileStamp]> = []
+      for (const [input, hash] of memo.inputs) {
+        const stamp = hash === null ? undefined : store.stamp(input)
+        if (stamp) stamps.push([input, stamp])
+      }
+      return { inputs: memo.inputs, dirs: memo.dirs, recordedAt: memo.recordedAt, stamps }
     },
     annotationDiagnostics(file, code) {
       store.beginPass()

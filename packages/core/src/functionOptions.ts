@@ -1,7 +1,7 @@
 import { parseSync } from 'oxc-parser'
 import type { AnnotatedFunction, AstNode } from './annotations'
 import { type Diagnostic, diagnosticAt } from './diagnostics'
-import { functionOptionNames, validateFunctionOptions } from '@persist/runtime'
+import { functionOptionNames, validateFunctionOptions } from '@persist/runtime/options'
 
 /** Options the build reads and the runtime never sees: `allowImpure` silences the analysis' impurity warnings. */
 const BUILD_OPTION_NAMES = ['allowImpure'] as const

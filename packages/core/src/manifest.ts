@@ -29,7 +29,8 @@ export function createManifest() {
       const seen = new Set([...byFile.values()].flat().map((f) => f.file))
       for (const [id, entry] of Object.entries(manifest.functions)) if (seen.has(entry.file)) delete manifest.functions[id]
       for (const { id, ...entry } of [...byFile.values()].flat()) manifest.functions[id] = entry
-      manifest.functions = Object.fromEntries(Object.entries(manifest.functions).sort(([a], [b]) => a.localeCompare(b)))
+      // Code-point order: stable across locales, and `localeCompare`'s first call costs a warm build ~8 ms.
+      manifest.functions = Object.fromEntries(Object.entries(manifest.functions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       fs.mkdirSync(path.dirname(target), { recursive: true })
       const tmp = `${target}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`
       fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`)

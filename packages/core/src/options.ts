@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { validateFunctionOptions } from '@persist/runtime'
+import { validateFunctionOptions } from '@persist/runtime/options'
 
 /** A path pattern: a RegExp tested against the absolute posix path, or a glob (`src/**\/*.ts`) relative to `root`. */
 export type FilterPattern = string | RegExp | ReadonlyArray<string | RegExp>

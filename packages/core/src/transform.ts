@@ -1,40 +1,40 @@
 import path from 'node:path'
 import { parseSync } from 'oxc-parser'
-import type { SourceMap } from 'magic-string'
+import type { AnalyzedFile, FunctionSettings } from './analyzer'
+import { ANNOTATION_RE } from './annotationMarker'
 import { type AstNode, findAnnotatedFunctions } from './annotations'
 import { type Diagnostic, PersistBuildError, diagnosticAt, locate } from './diagnostics'
 import { checkFunctionOptions, staticStringOption } from './functionOptions'
 import { type OptionsResolved, cleanPath } from './options'
 import { type RewriteTarget, rewriteModule } from './rewrite/rewriteModule'
 
-/** `@persist` as an annotation, not `@persist:done` (already rewritten) nor `@persist/runtime` (an import). */
-export const ANNOTATION_RE = /@persist(?![\w:/-])/
-
-/** What the analysis answers for one annotated function. */
-export interface FunctionAnalysis {
-  name: string
-  id: string
-  hash: string
-  /** Offset of the function node, which identifies it within the file. */
-  start: number
-  deps: Array<{ file: string; declaration: string }>
-}
-
-/** What the analysis answers for one file. */
-export interface FileAnalysis {
-  functions: FunctionAnalysis[]
-  watchFiles: string[]
-  diagnostics: Diagnostic[]
-}
-
 /** The part of the analyzer the transform needs. */
 export interface TransformAnalyzer {
-  analyzeFile(file: string, code?: string): FileAnalysis
+  analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>): AnalyzedFile
+}
+
+/** The source map of a transformed module (magic-string's, or one read back from the output cache). */
+export interface TransformSourceMap {
+  version: number
+  file?: string | undefined
+  sources: string[]
+  sourcesContent?: Array<string | null> | undefined
+  names: string[]
+  mappings: string
+  /** The map as JSON. */
+  toString(): string
+  /** The map as a `data:` URL, for an inline `sourceMappingURL` comment. */
+  toUrl(): string
 }
 
 export interface TransformContext {
   options: OptionsResolved
   analyzer: TransformAnalyzer
+  /**
+   * Generate a source map; a bundler that makes none (esbuild without `sourcemap`) saves its cost.
+   * @default true
+   */
+  sourcemap?: boolean
 }
 
 /** A persisted function as the manifest records it. */
@@ -49,7 +49,8 @@ export interface PersistedFunction {
 
 export interface TransformResult {
   code: string
-  map: SourceMap
+  /** Undefined when the context asked for none. */
+  map: TransformSourceMap | undefined
   warnings: Diagnostic[]
   /** Every file the hashes depend on: a change to any of them must re-run this transform. */
   watchFiles: string[]
@@ -112,7 +113,7 @@ export function transform(code: string, id: string, ctx: TransformContext): Tran
   if (!s.hasChanged()) return undefined
   return {
     code: s.toString(),
-    map: s.generateMap({ source: file, includeContent: true, hires: 'boundary' }),
+    map: ctx.sourcemap === false ? undefined : s.generateMap({ source: file, includeContent: true, hires: 'boundary' }),
     warnings,
     watchFiles: analysis.watchFiles,
     functions,

@@ -81,7 +81,9 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
   const memory = kind === 'disk' ? undefined : new MemoryStore({ maxSize: options.maxSize, maxBytes: options.maxBytes })
   const mode = currentMode()
   const disk =
-    kind === 'memory' ? undefined : new DiskStore({ dir: currentDir(), id, hash: meta.hash, format, async: meta.async, recordUse: mode !== 'readonly' })
+    kind === 'memory'
+      ? undefined
+      : new DiskStore({ dir: currentDir(), id, hash: meta.hash, version: options.version, format, async: meta.async, recordUse: mode !== 'readonly' })
   const store: Store = memory && disk ? new HybridStore(memory, disk) : (memory ?? disk)!
   const keyContext: KeyContext = { id, hash: meta.hash, version: options.version === undefined ? '' : encodeValue(options.version) }
   const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl)

@@ -11,8 +11,9 @@ function buildLikeDir(extra: Record<string, string> = {}): string {
   const dir = join(sandbox.dir(), 'node_modules/.cache/persist')
   mkdirSync(join(dir, 'analysis'), { recursive: true })
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: 1, functions: { 'src/a.ts#f': { hash: 'abc', deps: [] } } }))
-  writeFileSync(join(dir, 'analysis/index.bin'), 'x')
-  writeFileSync(join(dir, 'analysis/summaries.bin'), 'x')
+  // Whatever files core keeps there, each starts with its magic.
+  writeFileSync(join(dir, 'analysis/index.bin'), 'persist-analysis\nformat-1\n...')
+  writeFileSync(join(dir, 'analysis/outputs.bin'), 'persist-analysis\nformat-2\n...')
   for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text)
   configure({ dir })
   return dir
@@ -38,6 +39,13 @@ describe('tagging the cache directory', () => {
     persistedFn((x: number) => x)(1)
     expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(false)
     expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe('{}')
+  })
+
+  it('does not claim it when analysis/ holds a file core did not write', () => {
+    const dir = buildLikeDir()
+    writeFileSync(join(dir, 'analysis/notes.bin'), 'mine')
+    persistedFn((x: number) => x)(1)
+    expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(false)
   })
 
   it('does not claim it when manifest.json is not a persist manifest', () => {

@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { configure, persisted } from '../src/index'
@@ -69,6 +69,28 @@ describe('hits and misses on disk', () => {
       expect(readdirSync(dirname(goneDir))).toEqual([])
     } finally {
       chmodSync(lockedDir, 0o700)
+    }
+  })
+})
+
+describe('hits and misses on disk, with links planted in the cache', () => {
+  it('never writes through a link in place of the version directory, the function directory or .stats', async () => {
+    const outside = join(sandbox.dir(), 'outside')
+    mkdirSync(join(outside, 'abc', '.stats'), { recursive: true })
+    for (const [index, plant] of (['version', 'function', 'stats'] as const).entries()) {
+      // A cache of its own per case: a planted link makes the runtime stop writing into that cache.
+      configure({ dir: join(sandbox.dir(), `cache${index}`) })
+      const f = persistedFn(double, { id: `src/a.ts#planted${index}`, hash: 'abc', options: () => ({ store: 'disk' }) })
+      f(1)
+      const versionDir = await versionDirOf(f)
+      const target = plant === 'version' ? versionDir : plant === 'function' ? dirname(versionDir) : join(versionDir, '.stats')
+      rmSync(target, { recursive: true, force: true })
+      symlinkSync(plant === 'function' ? outside : plant === 'version' ? join(outside, 'abc') : join(outside, 'abc', '.stats'), target)
+      f(1)
+      flushStats()
+      expect(readdirSync(join(outside, 'abc', '.stats'))).toEqual([])
+      expect(readdirSync(outside)).toEqual(['abc'])
+      expect(readdirSync(join(outside, 'abc'))).toEqual(['.stats'])
     }
   })
 })

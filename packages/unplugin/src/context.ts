@@ -1,30 +1,62 @@
+import path from 'node:path'
 import {
   type Options,
   type OptionsResolved,
-  type Analyzer,
+  type OutputCache,
   type TransformResult,
-  createAnalyzer,
+  cleanPath,
   createManifest,
+  createOutputCache,
   resolveOptions,
-  transform,
-} from '@persist/core'
+} from '@persist/core/lite'
+
+type Core = typeof import('@persist/core')
+type Analyzer = ReturnType<Core['createAnalyzer']>
+
+let core: Promise<Core> | undefined
+/** The parser, resolver and analyzer: loaded when a module is met that the output cache cannot answer. */
+const loadCore = (): Promise<Core> => (core ??= import('@persist/core'))
 
 /**
  * State shared by every hook of one plugin instance: options (resolved once the bundler's root is known), the
- * analyzer, the manifest of the build, and which modules depend on which files for watch mode.
+ * transform-output cache, the analyzer, the manifest of the build, and which modules depend on which files for
+ * watch mode.
  */
 export function createPersistContext(rawOptions: Options = {}) {
   let options: OptionsResolved | undefined
   let analyzer: Analyzer | undefined
+  let outputs: OutputCache | undefined
+  let flushWarned = false
   let manifest = createManifest()
   /** Watched file → modules whose hashes read it. */
   const dependents = new Map<string, Set<string>>()
 
   const resolved = (): OptionsResolved => (options ??= resolveOptions(rawOptions))
-  const getAnalyzer = (): Analyzer => {
+  const getOutputs = (): OutputCache => (outputs ??= createOutputCache(resolved()))
+  const getAnalyzer = (createAnalyzer: Core['createAnalyzer']): Analyzer => {
     if (analyzer) return analyzer
     const { root, tsconfig, analysisCache, strict } = resolved()
     return (analyzer = createAnalyzer({ root, tsconfig, cacheDir: analysisCache, strict }))
+  }
+  /** The output cache or the full transform (which fills the cache). */
+  const transformUncached = async (code: string, id: string, file: string, sourcemap: boolean): Promise<TransformResult | undefined> => {
+    const { transform, createAnalyzer } = await loadCore()
+    const fileAnalyzer = getAnalyzer(createAnalyzer)
+    const result = transform(code, id, { options: resolved(), analyzer: fileAnalyzer, sourcemap })
+    const record = result && fileAnalyzer.reuseRecord(file)
+    if (result && record) getOutputs().store(file, code, sourcemap, result, record)
+    return result
+  }
+
+  /** Records a module's functions for the manifest and the files its hashes read for watch mode. */
+  const remember = (id: string, result: TransformResult): void => {
+    const module = id.replace(/\?.*$/s, '')
+    manifest.set(module, result.functions)
+    for (const watched of result.watchFiles) {
+      let set = dependents.get(watched)
+      if (!set) dependents.set(watched, (set = new Set()))
+      set.add(module)
+    }
   }
 
   return {
@@ -32,19 +64,29 @@ export function createPersistContext(rawOptions: Options = {}) {
     initialOptions: resolveOptions(rawOptions),
     /** Adopts the bundler's root unless the user gave one; must run before the first transform. */
     setBundlerRoot(root: string | undefined): void {
-      if (!analyzer) options = resolveOptions(rawOptions, root)
+      if (!analyzer && !outputs) options = resolveOptions(rawOptions, root)
     },
-    /** Rewrites one module and remembers its dependencies; throws `PersistBuildError` on bad input. */
-    transform(code: string, id: string): TransformResult | undefined {
-      const result = transform(code, id, { options: resolved(), analyzer: getAnalyzer() })
-      if (!result) return undefined
-      const file = id.replace(/\?.*$/s, '')
-      manifest.set(file, result.functions)
-      for (const watched of result.watchFiles) {
-        let set = dependents.get(watched)
-        if (!set) dependents.set(watched, (set = new Set()))
-        set.add(file)
-      }
+    /** A build starts: the output cache checks each input once until `finish`. */
+    beginBuild(): void {
+      getOutputs().beginBuild()
+    },
+    /**
+     * The rewrite of one module from the output cache, when nothing it was computed from changed; synchronous,
+     * and loads neither the parser nor the analyzer. `undefined` means "ask `transform`", not "nothing to do".
+     */
+    cached(code: string, id: string, sourcemap = true): TransformResult | undefined {
+      const result = getOutputs().lookup(path.resolve(cleanPath(id)), code, sourcemap)
+      if (result) remember(id, result)
+      return result
+    },
+    /**
+     * Rewrites one module (with a source map unless `sourcemap` is false) and remembers its dependencies; throws
+     * `PersistBuildError` on bad input.
+     */
+    async transform(code: string, id: string, sourcemap = true): Promise<TransformResult | undefined> {
+      const file = path.resolve(cleanPath(id))
+      const result = getOutputs().lookup(file, code, sourcemap) ?? (await transformUncached(code, id, file, sourcemap))
+      if (result) remember(id, result)
       return result
     },
     /**
@@ -56,11 +98,20 @@ export function createPersistContext(rawOptions: Options = {}) {
       return [...(dependents.get(file) ?? [])]
     },
     /**
-     * Writes the manifest (unless turned off) and the analysis cache. Neither can fail the build: returns a
-     * warning to show instead.
+     * Writes the manifest (unless turned off), the analysis cache and the output cache. None of them can fail
+     * the build: returns a warning to show instead.
      */
     finish(): string | undefined {
       let warning = analyzer?.flush()
+      if (outputs) {
+        outputs.endBuild()
+        try {
+          outputs.flush()
+        } catch (error) {
+          if (!flushWarned) warning ??= `persist: could not write the output cache in ${resolved().analysisCache} (${(error as Error).message}); builds still work, but the next one re-analyses.`
+          flushWarned = true
+        }
+      }
       const target = resolved().manifest
       try {
         if (target && manifest.size > 0) manifest.write(target)

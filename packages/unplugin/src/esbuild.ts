@@ -1,3 +1,15 @@
-import { unplugin } from './index'
+import type { Options } from '@persist/core/lite'
+import type { Plugin } from 'esbuild'
+import { createPersistContext } from './context'
+import { setupEsbuild } from './esbuildSetup'
 
-export default unplugin.esbuild
+export type { Options } from '@persist/core/lite'
+
+/**
+ * The persist plugin for esbuild. A native esbuild plugin rather than `unplugin.esbuild`: loading unplugin costs
+ * more than a warm build's whole analysis, and the parser is loaded only for a module the output cache cannot
+ * answer.
+ */
+export default function persist(options?: Options): Plugin {
+  return { name: 'persist', setup: (build) => setupEsbuild(createPersistContext(options), build) }
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { ANNOTATION_RE, type Diagnostic, PersistBuildError, isIncluded } from '@persist/core'
-import type { Loader, PartialMessage, PluginBuild } from 'esbuild'
+import { ANNOTATION_RE, type Diagnostic, PersistBuildError, type TransformResult, isIncluded } from '@persist/core/lite'
+import type { Loader, OnLoadResult, PartialMessage, PluginBuild } from 'esbuild'
 import type { PersistContext } from './context'
 
 const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' }
@@ -15,25 +15,31 @@ export function setupEsbuild(ctx: PersistContext, build: PluginBuild): void {
   const options = ctx.initialOptions
   // esbuild filters are Go regexps: pass the default include only, test the user's patterns in JS.
   const filter = /\.[cm]?[jt]sx?$/
+  // Without `sourcemap` esbuild drops input maps: making them would be wasted work.
+  const sourcemap = !!build.initialOptions.sourcemap
+  build.onStart(() => {
+    ctx.beginBuild()
+  })
   build.onLoad({ filter, namespace: 'file' }, (args) => {
     if (!isIncluded(args.path, options)) return undefined
     // Synchronous: an async read costs more than the whole check on a typical module.
     const code = readFileSync(args.path, 'utf8')
     if (!ANNOTATION_RE.test(code)) return undefined
-    try {
-      const result = ctx.transform(code, args.path)
-      if (!result) return undefined
-      return {
-        contents: `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}`,
+    const toLoadResult = (result: TransformResult | undefined): OnLoadResult | undefined =>
+      result && {
+        contents: result.map ? `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}` : result.code,
         loader: LOADERS[path.extname(args.path)] ?? 'js',
         resolveDir: path.dirname(args.path),
         watchFiles: result.watchFiles,
-        warnings: result.warnings.map(toEsbuildMessage),
+        warnings: result.warnings.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)),
       }
-    } catch (error) {
-      if (error instanceof PersistBuildError) return { errors: error.diagnostics.map(toEsbuildMessage) }
+    // A warm build answers from the output cache without a promise per module.
+    const hit = ctx.cached(code, args.path, sourcemap)
+    if (hit) return toLoadResult(hit)
+    return ctx.transform(code, args.path, sourcemap).then(toLoadResult, (error: unknown) => {
+      if (error instanceof PersistBuildError) return { errors: error.diagnostics.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)) }
       throw error
-    }
+    })
   })
   build.onEnd((result) => {
     const warning = ctx.finish()
@@ -42,16 +48,27 @@ export function setupEsbuild(ctx: PersistContext, build: PluginBuild): void {
 }
 
 /** esbuild draws the location and its source line itself, so the text is the bare message. */
-function toEsbuildMessage(d: Diagnostic): PartialMessage {
+function toEsbuildMessage(d: Diagnostic, source: string | undefined): PartialMessage {
   return {
     text: d.message,
-    location: { file: d.file, line: d.line, column: d.column - 1, lineText: lineTextOf(d.file, d.line) },
+    location: { file: d.file, line: d.line, column: d.column - 1, lineText: lineOf(source ?? readOrEmpty(d.file), d.line) },
   }
 }
 
-function lineTextOf(file: string, line: number): string {
+/** The 1-based `line` of `source`, without splitting the whole text. */
+function lineOf(source: string, line: number): string {
+  let start = 0
+  for (let n = 1; n < line; n++) {
+    start = source.indexOf('\n', start) + 1
+    if (start === 0) return ''
+  }
+  const end = source.indexOf('\n', start)
+  return source.slice(start, end === -1 ? undefined : end)
+}
+
+function readOrEmpty(file: string): string {
   try {
-    return readFileSync(file, 'utf8').split('\n')[line - 1] ?? ''
+    return readFileSync(file, 'utf8')
   } catch {
     return ''
   }

@@ -1,11 +1,11 @@
-import { ANNOTATION_RE, type Options, isIncluded } from '@persist/core'
+import { ANNOTATION_RE, type Options, isIncluded } from '@persist/core/lite'
 import { type UnpluginOptions, createUnplugin } from 'unplugin'
 import { createPersistContext } from './context'
 import { setupEsbuild } from './esbuildSetup'
 import { errorMessage, toMessage } from './messages'
 import { invalidateViteDependents } from './viteInvalidate'
 
-export type { Options } from '@persist/core'
+export type { Options } from '@persist/core/lite'
 
 const NAME = 'persist'
 
@@ -24,16 +24,16 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
     enforce: 'pre',
     transform: {
       filter: { id: { include, exclude }, code: ANNOTATION_RE },
-      handler(code, id) {
+      async handler(code, id) {
         if (id.includes('\0') || !ANNOTATION_RE.test(code) || !isIncluded(id, ctx.initialOptions)) return undefined
         try {
-          const result = ctx.transform(code, id)
+          const result = await ctx.transform(code, id)
           if (!result) return undefined
           for (const file of result.watchFiles) this.addWatchFile(file)
           for (const warning of result.warnings) this.warn(toMessage(warning))
           // webpack hands our map to the next loader, which may ignore it (esbuild-loader does) but still reads an
           // inline map comment; the inline copy keeps stack traces and breakpoints on the original lines.
-          const output = meta.framework === 'webpack' ? `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}` : result.code
+          const output = meta.framework === 'webpack' && result.map ? `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}` : result.code
           return { code: output, map: result.map }
         } catch (error) {
           const message = errorMessage(error)

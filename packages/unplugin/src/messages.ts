@@ -1,4 +1,4 @@
-import { type Diagnostic, PersistBuildError, formatDiagnostic } from '@persist/core'
+import { type Diagnostic, PersistBuildError, formatDiagnostic } from '@persist/core/lite'
 
 /** A message in the shape every bundler's `this.error` / `this.warn` takes, with a place and a code frame. */
 export interface PlaceMessage {

@@ -1,10 +1,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { type FileStamp, readCacheFile, writeCacheFile } from './diskCache'
-import { observedLongAfter } from './racy'
+import { isStampTrusted, readStamped } from './fileStamp'
 import { statDirMtime } from './resultMemo'
 import type { MemoEntry } from './resultMemo'
-import { hashParts, sha256Bytes, sha256 } from './hash'
+import { hashParts, sha256 } from './hash'
 import { summarizeFile } from './summarize'
 import type { FileSummary } from './summary'
 
@@ -97,6 +97,11 @@ export class FileStore {
   /** Every file whose content hash was asked for in this pass, with the answer (null: missing). */
   passInputs(): Array<[string, string | null]> {
     return [...this.checked].map(([file, hash]) => [file, hash ?? null])
+  }
+
+  /** The last stamp of a file (what `contentHash` trusts without reading it), if known. */
+  stamp(file: string): FileStamp | undefined {
+    return this.stamps.get(file)
   }
 
   /** Records a finished analysis; it is written to disk by the next `flush`. */
@@ -211,36 +216,20 @@ export class FileStore {
     if (!stat || !stat.isFile()) return undefined
     this.seen.add(file)
     const stamp = this.stamps.get(file)
-    if (
-      stamp &&
-      stamp.size === stat.size &&
-      stamp.mtimeMs === stat.mtimeMs &&
-      stamp.ctimeMs === stat.ctimeMs &&
-      stamp.ino === stat.ino &&
-      observedLongAfter(stat.mtimeMs, stamp.readAt)
-    ) {
-      return stamp.contentHash
-    }
+    if (stamp && isStampTrusted(stamp, stat)) return stamp.contentHash
     return this.readFresh(file, stat)?.hash
   }
 
   private readFresh(file: string, stat?: fs.Stats): { text: string; hash: string } | undefined {
-    let bytes: Buffer
-    const readAt = Date.now()
-    try {
-      stat ??= fs.statSync(file)
-      bytes = fs.readFileSync(file)
-    } catch {
-      return undefined
-    }
+    const read = readStamped(file, stat)
+    if (!read) return undefined
     this.stats.reads++
-    const hash = sha256Bytes(bytes)
-    const text = bytes.toString('utf8')
-    this.stamps.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, contentHash: hash, readAt })
-    this.checked.set(file, hash)
+    const text = read.bytes.toString('utf8')
+    this.stamps.set(file, read.stamp)
+    this.checked.set(file, read.hash)
     this.texts.set(file, text)
     this.seen.add(file)
     this.dirtyIndex = true
-    return { text, hash }
+    return { text, hash: read.hash }
   }
 }

@@ -49,7 +49,11 @@ export function dirsUnchanged(dirs: Array<[string, number]>, recordedAt: number,
 }
 
 /** Whether every input of a memo entry is as it was, judged by `contentHash` (fresh per pass) and stat. */
-export function isMemoValid(entry: MemoEntry<unknown>, contentHash: (file: string) => string | undefined, dirMtime: (dir: string) => number): boolean {
+export function isMemoValid(
+  entry: Pick<MemoEntry<unknown>, 'inputs' | 'dirs' | 'recordedAt'>,
+  contentHash: (file: string) => string | undefined,
+  dirMtime: (dir: string) => number,
+): boolean {
   if (!dirsUnchanged(entry.dirs, entry.recordedAt, dirMtime)) return false
   for (const [file, hash] of entry.inputs) if ((contentHash(file) ?? null) !== hash) return false
   return true

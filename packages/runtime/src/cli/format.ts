@@ -1,5 +1,6 @@
 /** Human renderings: sizes, durations, times and aligned tables. */
 import pc from 'picocolors'
+import { hashOfVersionDir, versionSuffixOf } from '../stores/layout'
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
@@ -35,9 +36,13 @@ export function isoTime(time: number | undefined): string | null {
   return time === undefined || !Number.isFinite(time) ? null : new Date(time).toISOString()
 }
 
-/** Hashes are long; 12 characters identify one in practice, and `adopt --from` accepts a unique prefix. */
-export function shortHash(hash: string): string {
-  return hash.length > 12 ? hash.slice(0, 12) : hash
+/**
+ * Hashes are long; 12 characters identify one in practice, and `adopt --from` accepts a unique prefix. A version
+ * directory keeps its `version` option whole: `3f2a…@v2` → `3f2a9c41d0e7@v2`.
+ */
+export function shortHash(versionDir: string): string {
+  const hash = hashOfVersionDir(versionDir)
+  return (hash.length > 12 ? hash.slice(0, 12) : hash) + versionSuffixOf(versionDir)
 }
 
 // Colour codes take no room on screen: pad by the visible length.

@@ -2,7 +2,7 @@
  * From function directories to the ids users know. A directory name is `toSegment(id)`; the manifest gives the
  * real ids, and a directory the manifest does not name is shown with its name decoded as well as it can be.
  */
-import { hashSegment, toSegment } from '../stores/layout'
+import { hashOfVersionDir, hashSegment, toSegment } from '../stores/layout'
 import { CliError } from './errors'
 import type { FunctionDir } from './layoutScan'
 import type { Manifest } from './manifest'
@@ -32,6 +32,15 @@ export function identify(dirs: FunctionDir[], manifest: Manifest | undefined): K
     const known = bySegment.get(dir.segment)
     return { ...dir, id: known?.[0] ?? decodeSegment(dir.segment), liveHash: known ? hashSegment(known[1]) : undefined }
   })
+}
+
+/**
+ * Whether a version directory (`<hash>` or `<hash>@v<version>`) belongs to the hash the build manifest names. The
+ * manifest knows no `version` option (it is a value the program has when it runs), so every version of the live
+ * hash counts as live.
+ */
+export function isLiveVersion(fn: Pick<KnownFunction, 'liveHash'>, versionDir: string): boolean {
+  return fn.liveHash !== undefined && hashOfVersionDir(versionDir) === fn.liveHash
 }
 
 const GLOB_CHARS_RE = /[*?]/

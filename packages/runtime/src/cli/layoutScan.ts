@@ -1,7 +1,8 @@
 /**
- * Walks the disk layout of `stores/layout.ts` read-only: `<dir>/<function>/<hash>/[~<scope>/]<shard>/<key>`.
+ * Walks the disk layout of `stores/layout.ts` read-only: `<dir>/<function>/<hash>[@v<version>]/[~<scope>/]<shard>/<key>`.
  * Symlinks are never followed. Names starting with a dot are never entries: `.*.tmp` files are a writer's
- * temporary files (listed apart, for `verify`); other dot-files (entry locks) belong to the runtime and are skipped.
+ * temporary files (listed apart, for `verify`); other dot-files and dot-directories (entry locks, the `.stats`
+ * counts of a version) belong to the runtime and are skipped.
  */
 import { type Dirent, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'

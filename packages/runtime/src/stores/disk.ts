@@ -47,6 +47,8 @@ export interface DiskStoreOptions {
   dir: string
   id: string
   hash: string
+  /** The function's `version` option: entries live in `<hash>@v<version>` (stores/layout.ts). @default none */
+  version?: string | number
   format: ValueFormat
   /** Read large entries without blocking the event loop (for async functions). @default false */
   async?: boolean
@@ -193,6 +195,7 @@ export class DiskStore implements Store {
   readonly root: string
   readonly id: string
   readonly hash: string
+  readonly version: string | number | undefined
   readonly format: ValueFormat
   readonly async: boolean
 
@@ -200,6 +203,7 @@ export class DiskStore implements Store {
     this.root = options.dir
     this.id = options.id
     this.hash = options.hash
+    this.version = options.version
     this.format = options.format
     this.async = options.async ?? false
     this.uses = options.recordUse === false ? undefined : new UseRecorder()
@@ -209,7 +213,7 @@ export class DiskStore implements Store {
 
   /** The directory of this function's current version (its unscoped bucket). */
   get versionDir(): string {
-    return bucketDir(this.root, this.id, this.hash, '')
+    return bucketDir(this.root, this.id, this.hash, '', this.version)
   }
 
   /** Bucket directory per scope, so a hit builds its path with one concatenation. */
@@ -218,7 +222,7 @@ export class DiskStore implements Store {
   pathOf(key: EntryKey): string {
     let bucket = this.buckets.get(key.scope)
     if (bucket === undefined) {
-      bucket = bucketDir(this.root, this.id, this.hash, key.scope)
+      bucket = bucketDir(this.root, this.id, this.hash, key.scope, this.version)
       if (this.buckets.size < 1000) this.buckets.set(key.scope, bucket)
     }
     const digest = key.digest
@@ -324,12 +328,12 @@ export class DiskStore implements Store {
     }
   }
 
-  /** Entries of the current source hash: all scopes, or one. */
+  /** Entries of the current version (source hash and `version` option): all scopes, or one. */
   async *entries(scope?: string): AsyncIterable<StoredEntry> {
-    const base = bucketDir(this.root, this.id, this.hash, '')
+    const base = this.versionDir
     const buckets =
       scope !== undefined
-        ? [bucketDir(this.root, this.id, this.hash, scope)]
+        ? [bucketDir(this.root, this.id, this.hash, scope, this.version)]
         : [base, ...listDir(base).filter((name) => name.startsWith(SCOPE_PREFIX)).map((name) => join(base, name))]
     for (const bucket of buckets) {
       for (const shard of listDir(bucket)) {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { STATS_DIR } from './layout'
 
 /** What one process counted for one version. */
@@ -59,19 +59,29 @@ export function trackStats(counts: StatsCounts, versionDir: string | undefined):
   }
 }
 
-/** Writes one file atomically into `<dir>/.stats`, never creating `dir` itself (a removed version stays removed). */
+/** Whether each path is a directory itself, not a symlink to one (persist never writes through links). */
+function areRealDirs(paths: string[]): boolean {
+  try {
+    return paths.every((path) => lstatSync(path).isDirectory())
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Writes one file atomically into `<dir>/.stats`, never creating `dir` itself (a removed version stays removed)
+ * and never through a link planted for the function directory, the version directory or `.stats`.
+ */
 function writeStatsFile(dir: string, counts: StatsCounts): void {
   const statsDir = join(dir, STATS_DIR)
+  // `<root>/<function>/<version>`: the two levels below the root are persist's and must be real directories.
+  if (!areRealDirs([dirname(dir), dir])) return
   try {
     mkdirSync(statsDir)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return
   }
-  try {
-    if (!lstatSync(statsDir).isDirectory()) return
-  } catch {
-    return
-  }
+  if (!areRealDirs([statsDir])) return
   const name = `${processTag}.json`
   const tmp = join(statsDir, `.${name}.${randomBytes(4).toString('hex')}.tmp`)
   try {

@@ -3,16 +3,16 @@
  * trusted: noatime/relatime mounts), so `persist gc` can evict the least recently used entries. A hit sets it
  * at most once per entry per process, so repeated hits cost one Set lookup and no system call.
  */
-import { utimesSync } from 'node:fs'
+import { lutimesSync } from 'node:fs'
 
 /** Beyond this many remembered entries the memory is dropped: touching an entry again is harmless. */
 const MAX_REMEMBERED = 100_000
 
-/** Sets a file's access and modification time to now; false when it cannot (read-only cache, file gone). */
+/** Sets a file's access and modification time to now (a link's own, never its target's); false when it cannot. */
 export function touchFile(path: string): boolean {
   const now = Date.now() / 1000
   try {
-    utimesSync(path, now, now)
+    lutimesSync(path, now, now)
     return true
   } catch {
     return false

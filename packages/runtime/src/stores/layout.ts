@@ -41,8 +41,36 @@ export function hashSegment(hash: string): string {
   return PLAIN_HASH_RE.test(hash) ? hash : `%${createHash('sha256').update(hash).digest('hex')}`
 }
 
-export function bucketDir(root: string, id: string, hash: string, scope: string): string {
-  const base = join(functionDir(root, id), hashSegment(hash))
+/** Between a hash and a `version` option in a version directory's name; plain hashes never contain `@`. */
+export const VERSION_MARK = '@v'
+const MAX_VERSION_NAME = 64
+
+/**
+ * The directory of one version of a function: `<hash>` without a `version` option, `<hash>@v<version>` with one,
+ * so entries of an old version do not linger among the live ones. The version name is made safe and, when long,
+ * shortened to a hash; it need not be one-to-one: the version is part of every disk key as well.
+ */
+export function versionDirName(hash: string, version?: string | number): string {
+  if (version === undefined) return hashSegment(hash)
+  let name = toSegment(String(version))
+  if (name.length > MAX_VERSION_NAME) name = `~${createHash('sha256').update(String(version)).digest('hex').slice(0, 16)}`
+  return `${hashSegment(hash)}${VERSION_MARK}${name}`
+}
+
+/** The hash directory name a version directory belongs to: `abc@v2` → `abc`. */
+export function hashOfVersionDir(name: string): string {
+  const mark = name.indexOf(VERSION_MARK)
+  return mark === -1 ? name : name.slice(0, mark)
+}
+
+/** The version part of a version directory's name, with its mark (`@v2`), or '' when it has none. */
+export function versionSuffixOf(name: string): string {
+  const mark = name.indexOf(VERSION_MARK)
+  return mark === -1 ? '' : name.slice(mark)
+}
+
+export function bucketDir(root: string, id: string, hash: string, scope: string, version?: string | number): string {
+  const base = join(functionDir(root, id), versionDirName(hash, version))
   return scope ? join(base, SCOPE_PREFIX + toSegment(scope)) : base
 }
 

@@ -4,12 +4,13 @@
  * still persist's when everything in it is something persist writes. Anything else in it (a `package.json`, a
  * `src/`) and it is not: the disk store does not tag it and the CLI refuses it.
  */
-import { type Dirent, readdirSync, readFileSync } from 'node:fs'
+import { closeSync, type Dirent, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { BLOBS_DIR, isTemporaryName, SCOPE_PREFIX, STATS_DIR } from './layout'
 
 const SHARD_RE = /^[0-9a-f]{2}$/
-const ANALYSIS_FILES = new Set(['index.bin', 'summaries.bin'])
+/** How every file of the build's analysis cache starts (@persist/core `analysis/diskCache.ts`), whatever its name. */
+const ANALYSIS_MAGIC = Buffer.from('persist-analysis\n')
 const MANIFEST_TMP_RE = /^manifest\.json\..+\.tmp$/
 
 function list(dir: string): Dirent[] | undefined {
@@ -27,6 +28,28 @@ function isPersistManifest(path: string): boolean {
   } catch {
     return false
   }
+}
+
+function startsWithAnalysisMagic(path: string): boolean {
+  const head = Buffer.alloc(ANALYSIS_MAGIC.length)
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return false
+  }
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(ANALYSIS_MAGIC)
+  } catch {
+    return false
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The analysis cache: files core wrote (they start with its magic) and its writers' temporary files. */
+function isAnalysisDir(dir: string): boolean {
+  return (list(dir) ?? []).every((file) => file.isFile() && (file.name.endsWith('.tmp') || startsWithAnalysisMagic(join(dir, file.name))))
 }
 
 function holdsOnlyFiles(dir: string): boolean {
@@ -57,7 +80,7 @@ function isPersistItem(dir: string, child: Dirent): boolean {
   if (child.isFile()) return child.name === 'manifest.json' ? isPersistManifest(path) : MANIFEST_TMP_RE.test(child.name)
   if (child.isDirectory() && child.name === BLOBS_DIR) return isBucket(path, false)
   if (!child.isDirectory() || isTemporaryName(child.name)) return false
-  if (child.name === 'analysis') return (list(path) ?? []).every((file) => file.isFile() && (ANALYSIS_FILES.has(file.name) || file.name.endsWith('.tmp')))
+  if (child.name === 'analysis') return isAnalysisDir(path)
   return isFunctionDir(path)
 }
 

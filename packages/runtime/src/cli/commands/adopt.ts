@@ -15,7 +15,7 @@ import { scanVersion, statFile } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
 import { createProgress } from '../progress'
-import { hashSegment } from '../../stores/layout'
+import { hashOfVersionDir, hashSegment, versionSuffixOf } from '../../stores/layout'
 
 export interface AdoptOptions extends CommonOptions {
   from?: string
@@ -24,11 +24,15 @@ export interface AdoptOptions extends CommonOptions {
   dryRun?: boolean
 }
 
-/** The hash directory `hash` names: exact, or a unique prefix (as `persist ls` shows 12 characters). */
+/**
+ * The version directory `hash` names: exact, or a unique prefix (as `persist ls` shows 12 characters), optionally
+ * with the `@v<version>` of a function that has a `version` option (`3f2a9c41d0e7@v2`).
+ */
 function pickVersion(hashes: string[], hash: string, id: string): string {
-  const segment = hashSegment(hash)
-  if (hashes.includes(segment)) return segment
-  const candidates = hashes.filter((name) => name.startsWith(segment))
+  const suffix = versionSuffixOf(hash)
+  const prefix = hashSegment(hashOfVersionDir(hash))
+  if (hashes.includes(prefix + suffix)) return prefix + suffix
+  const candidates = hashes.filter((name) => hashOfVersionDir(name).startsWith(prefix) && (suffix === '' || versionSuffixOf(name) === suffix))
   if (candidates.length === 1) return candidates[0]!
   const known = hashes.map(shortHash).join(', ')
   throw new CliError(
@@ -83,11 +87,13 @@ export function adopt(name: string, options: AdoptOptions): void {
   }
   const cache = openCache(options, options.to === undefined ? 'required' : 'optional')
   const fn = findFunction(cache.functions, name, false)
-  const target = options.to === undefined ? fn.liveHash : hashSegment(String(options.to))
-  if (target === undefined) {
+  const targetHash = options.to === undefined ? fn.liveHash : hashSegment(String(options.to))
+  if (targetHash === undefined) {
     throw new CliError(`the build manifest ${cache.manifest!.path} does not name ${fn.id}; rebuild, or pass --to <hash>.`)
   }
   const source = pickVersion(fn.hashes, options.from, fn.id)
+  // Entries keep their `version` option: the new hash's directory for that same version.
+  const target = targetHash + versionSuffixOf(source)
   if (source === target) throw new CliError(`${fn.id}: version ${shortHash(source)} is already the current one; nothing to adopt.`)
   const { entries } = scanVersion(fn, source)
   const counts = { linked: 0, copied: 0, exists: 0 }

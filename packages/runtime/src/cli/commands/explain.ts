@@ -9,7 +9,7 @@ import pc from 'picocolors'
 import { CliError } from '../errors'
 import { shortHash } from '../format'
 import { checkCacheDir, resolveCacheDir } from '../cacheDir'
-import { identify } from '../functions'
+import { identify, isLiveVersion } from '../functions'
 import { listFunctionDirs } from '../layoutScan'
 import { type LoadedManifest, loadManifest, type ManifestDependency, type ManifestFunction } from '../manifest'
 import { type CommonOptions, print } from '../output'
@@ -81,7 +81,7 @@ export function explain(name: string, options: ExplainOptions): void {
   try {
     checkCacheDir(dir)
     const known = identify(listFunctionDirs(dir), current.manifest).find((dirFn) => dirFn.id === id)
-    versions = (known?.hashes ?? []).map((hash) => ({ hash, live: hash === known!.liveHash }))
+    versions = (known?.hashes ?? []).map((hash) => ({ hash, live: isLiveVersion(known!, hash) }))
   } catch {
     // No cache yet: explaining the hash needs only the manifest.
   }

@@ -1,7 +1,7 @@
 /** `persist ls [pattern]`: functions, their versions, entry counts, bytes and last use; the live version marked. */
 import pc from 'picocolors'
 import { describeEntries, groupByVersion } from '../entries'
-import { matchesPattern } from '../functions'
+import { isLiveVersion, matchesPattern } from '../functions'
 import { formatAgo, formatBytes, isoTime, renderTable, shortHash } from '../format'
 import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
@@ -30,7 +30,7 @@ export function ls(pattern: string | undefined, options: LsOptions): void {
       const lastUsedMs = mine.length > 0 ? mine.reduce((latest, record) => Math.max(latest, record.lastUsedMs), 0) : undefined
       return {
         hash,
-        live: hash === fn.liveHash,
+        live: isLiveVersion(fn, hash),
         entries: mine.length,
         bytes: mine.reduce((sum, record) => sum + record.size, 0),
         lastUsed: isoTime(lastUsedMs),

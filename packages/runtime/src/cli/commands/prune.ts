@@ -8,6 +8,7 @@ import pc from 'picocolors'
 import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries } from '../entries'
 import { formatBytes, shortHash } from '../format'
+import { isLiveVersion } from '../functions'
 import { scanVersion } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
@@ -30,7 +31,7 @@ export function prune(options: PruneOptions): void {
       continue
     }
     for (const hash of fn.hashes) {
-      if (hash === fn.liveHash) continue
+      if (isLiveVersion(fn, hash)) continue
       const records = describeEntries(scanVersion(fn, hash).entries, false, 'pruning')
       for (const record of records) deleted.add(record.path)
       removed.push({

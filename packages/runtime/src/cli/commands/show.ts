@@ -3,7 +3,7 @@ import { basename } from 'node:path'
 import { inspect } from 'node:util'
 import pc from 'picocolors'
 import { describeEntries } from '../entries'
-import { findFunction } from '../functions'
+import { findFunction, isLiveVersion } from '../functions'
 import { formatBytes, formatDuration, isoTime, renderTable, shortHash } from '../format'
 import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
@@ -28,7 +28,7 @@ export function show(name: string, options: ShowOptions): void {
   records.sort((a, b) => (a.info?.createdAt ?? 0) - (b.info?.createdAt ?? 0))
   const entries = records.map((record) => ({
     version: record.hash,
-    live: record.hash === fn.liveHash,
+    live: isLiveVersion(fn, record.hash),
     scope: record.info?.scope ?? (record.scope || null),
     key: basename(record.path),
     args: record.info?.args ?? null,
@@ -42,7 +42,7 @@ export function show(name: string, options: ShowOptions): void {
   print(options, { id: fn.id, dir: fn.segment, liveHash: fn.liveHash ?? null, entries }, () => {
     if (entries.length === 0) return `${fn.id}: no entries`
     const rows = records.map((record) => [
-      `${shortHash(record.hash)}${record.hash === fn.liveHash ? pc.green('*') : ' '}`,
+      `${shortHash(record.hash)}${isLiveVersion(fn, record.hash) ? pc.green('*') : ' '}`,
       record.info?.scope ?? (record.scope || ''),
       record.info ? describeArgs(record.info.args) : pc.red('corrupt (run persist verify)'),
       record.info ? new Date(record.info.createdAt).toISOString().replace('T', ' ').slice(0, 19) : '',

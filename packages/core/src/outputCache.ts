@@ -1,0 +1,197 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import corePackage from '../package.json' with { type: 'json' }
+import type { ReuseRecord } from './analyzer'
+import { codeFingerprint } from './codeFingerprint'
+import type { Diagnostic } from './diagnostics'
+import type { OptionsResolved } from './options'
+import type { PersistedFunction, TransformResult, TransformSourceMap } from './transform'
+import { type FileStamp, readCacheFile, writeCacheFile } from './analysis/diskCache'
+import { isStampTrusted, readStamped } from './analysis/fileStamp'
+import { hashParts, sha256 } from './analysis/hash'
+import { isMemoValid, statDirMtime } from './analysis/resultMemo'
+import { findTsconfig } from './analysis/resolver'
+
+/** Bumped whenever what an entry holds or how it is keyed changes. */
+const OUTPUT_FORMAT = 1
+/** Entries kept on disk at most (a build's own come first). */
+const MAX_ENTRIES = 50_000
+/** Stands for the module's own text in a stored source map: it is the input, which a lookup has in hand. */
+const OWN_SOURCE = 0
+
+/** One transformed module: its output, and everything the analysis behind it read (checked before reuse). */
+interface OutputEntry extends Omit<ReuseRecord, 'stamps'> {
+  /** The module's path and content hash, the plugin options and persist's code, hashed together. */
+  key: string
+  code: string
+  /** The map's own properties in their order; a `sourcesContent` equal to the input is `[OWN_SOURCE]`. */
+  map: Array<[key: string, value: unknown]> | undefined
+  warnings: Diagnostic[]
+  watchFiles: string[]
+  functions: PersistedFunction[]
+}
+
+interface OutputFile {
+  entries: Map<string, OutputEntry>
+  stamps: Map<string, FileStamp>
+}
+
+const isOutputFile = (v: unknown): v is OutputFile =>
+  v instanceof Object && (v as OutputFile).entries instanceof Map && (v as OutputFile).stamps instanceof Map
+
+/** A source map read back from the cache: serialises exactly as the map the transform generated. */
+class StoredSourceMap implements TransformSourceMap {
+  declare version: number
+  declare sources: string[]
+  declare names: string[]
+  declare mappings: string
+  toString(): string {
+    return JSON.stringify(this)
+  }
+  toUrl(): string {
+    return `data:application/json;charset=utf-8;base64,${Buffer.from(this.toString(), 'utf8').toString('base64')}`
+  }
+}
+
+export interface OutputCache {
+  /**
+   * Starts a build: until `endBuild`, each input is stat-ed once (a bundler reads each module once per build
+   * too). Outside a build, every lookup stats its inputs afresh (a dev server has no end of build).
+   */
+  beginBuild(): void
+  endBuild(): void
+  /**
+   * The transform of `file` with content `code` as an earlier build produced it, when nothing it was computed
+   * from has changed since: the module, every file and directory listing its analysis read, the plugin options
+   * and persist itself. Loads neither the parser nor the analyzer.
+   */
+  lookup(file: string, code: string, sourcemap: boolean): TransformResult | undefined
+  /** Remembers a transform's output with what its analysis read; written to disk by `flush`. */
+  store(file: string, code: string, sourcemap: boolean, result: TransformResult, record: ReuseRecord): void
+  /** Writes the cache when it changed; throws when it cannot (the caller turns that into a warning). */
+  flush(): void
+}
+
+/**
+ * The transform-output cache: a warm build returns the rewritten module without parsing or analysing anything,
+ * after the same validity check the analyzer runs before reusing a file's analysis. Kept in
+ * `<analysisCache>/outputs.bin` (in memory only when `analysisCache` is `false`).
+ */
+export function createOutputCache(options: OptionsResolved): OutputCache {
+  const file = options.analysisCache === false ? undefined : path.join(options.analysisCache, 'outputs.bin')
+  const formatKey = `outputs ${OUTPUT_FORMAT} core ${corePackage.version} ${codeFingerprint()}`
+  const optionsKey = optionsFingerprint(options)
+  let loaded: OutputFile | undefined
+  let dirty = false
+  let building = false
+  const hashes = new Map<string, string | undefined>()
+  const dirMtimes = new Map<string, number>()
+
+  const load = (): OutputFile =>
+    (loaded ??= (file && readCacheFile(file, formatKey, isOutputFile)) || { entries: new Map(), stamps: new Map() })
+
+  /** The content hash of an input, from its stamp when the stat allows, else from its bytes. */
+  const contentHash = (input: string): string | undefined => {
+    if (hashes.has(input)) return hashes.get(input)
+    const { stamps } = load()
+    let hash: string | undefined
+    const stat = fs.statSync(input, { throwIfNoEntry: false })
+    if (stat?.isFile()) {
+      const stamp = stamps.get(input)
+      if (stamp && isStampTrusted(stamp, stat)) hash = stamp.contentHash
+      else {
+        const read = readStamped(input, stat)
+        if (read) {
+          stamps.set(input, read.stamp)
+          dirty = true
+        }
+        hash = read?.hash
+      }
+    }
+    hashes.set(input, hash)
+    return hash
+  }
+  const dirMtime = (dir: string): number => {
+    let mtime = dirMtimes.get(dir)
+    if (mtime === undefined) dirMtimes.set(dir, (mtime = statDirMtime(dir)))
+    return mtime
+  }
+  const keyOf = (module: string, code: string, sourcemap: boolean) => hashParts([module, sha256(code), optionsKey, String(sourcemap)])
+
+  return {
+    beginBuild() {
+      building = true
+      hashes.clear()
+      dirMtimes.clear()
+    },
+    endBuild() {
+      building = false
+      hashes.clear()
+      dirMtimes.clear()
+    },
+    lookup(module, code, sourcemap) {
+      if (!building) {
+        hashes.clear()
+        dirMtimes.clear()
+      }
+      const entry = load().entries.get(module)
+      if (!entry || entry.key !== keyOf(module, code, sourcemap) || !isMemoValid(entry, contentHash, dirMtime)) return undefined
+      return {
+        code: entry.code,
+        map: entry.map && storedSourceMap(entry.map, code),
+        warnings: [...entry.warnings],
+        watchFiles: [...entry.watchFiles],
+        functions: entry.functions,
+      }
+    },
+    store(module, code, sourcemap, result, record) {
+      const { entries, stamps } = load()
+      const map = result.map && Object.entries(result.map).map(([key, value]): [string, unknown] =>
+        key === 'sourcesContent' && Array.isArray(value) && value.length === 1 && value[0] === code ? [key, [OWN_SOURCE]] : [key, value],
+      )
+      entries.delete(module)
+      entries.set(module, {
+        key: keyOf(module, code, sourcemap),
+        inputs: record.inputs,
+        dirs: record.dirs,
+        recordedAt: record.recordedAt,
+        code: result.code,
+        map,
+        warnings: result.warnings,
+        watchFiles: result.watchFiles,
+        functions: result.functions,
+      })
+      for (const [input, stamp] of record.stamps) stamps.set(input, stamp)
+      dirty = true
+    },
+    flush() {
+      if (!file || !loaded || !dirty) return
+      const entries = new Map([...loaded.entries].slice(-MAX_ENTRIES))
+      const used = new Set<string>()
+      for (const entry of entries.values()) for (const [input] of entry.inputs) used.add(input)
+      const stamps = new Map([...loaded.stamps].filter(([input]) => used.has(input)))
+      writeCacheFile(file, formatKey, { entries, stamps } satisfies OutputFile)
+      dirty = false
+    },
+  }
+}
+
+/** The stored map with the module's text put back: the same properties in the same order as when generated. */
+function storedSourceMap(properties: Array<[string, unknown]>, code: string): StoredSourceMap {
+  const map = new StoredSourceMap()
+  for (const [key, value] of properties) {
+    const own = key === 'sourcesContent' && Array.isArray(value) && value.length === 1 && value[0] === OWN_SOURCE
+    ;(map as unknown as Record<string, unknown>)[key] = own ? [code] : value
+  }
+  return map
+}
+
+/**
+ * Everything besides the module and its inputs that shapes a transform's output: the resolved options and the
+ * tsconfig the analysis resolves with (found once per process, as the analyzer does).
+ */
+function optionsFingerprint(options: OptionsResolved): string {
+  const tsconfig = options.tsconfig === false ? '(none)' : options.tsconfig ? path.resolve(options.root, options.tsconfig) : (findTsconfig(options.root) ?? '(none)')
+  const json = JSON.stringify(options, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value))
+  return hashParts([json, tsconfig])
+}

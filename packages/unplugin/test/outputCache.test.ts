@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+
+// The transform-output cache seen from outside: esbuild builds in fresh processes, as a user runs them. A build
+// answered from the cache must emit exactly what a build without any cache emits, and a change to anything the
+// hashes were computed from must reach the output.
+
+const repo = path.resolve(fileURLToPath(import.meta.url), '../../../..')
+const plugin = pathToFileURL(path.join(repo, 'packages/unplugin/dist/esbuild.js')).href
+const esbuildMain = pathToFileURL(path.join(repo, 'node_modules/esbuild/lib/main.js')).href
+
+/** One build in a new process; reports the bundle and whether the parser's native binding was loaded. */
+const CHILD = `
+const [plugin, esbuildMain, root, optionsJson, sourcemap] = process.argv.slice(1)
+const { default: persist } = await import(plugin)
+const esbuild = await import(esbuildMain)
+const result = await esbuild.build({
+  absWorkingDir: root, entryPoints: ['src/main.ts'], bundle: true, write: false, format: 'esm', platform: 'node',
+  external: ['@persist/runtime'], logLevel: 'silent', sourcemap: sourcemap === 'inline' ? 'inline' : false,
+  plugins: [persist({ root, ...JSON.parse(optionsJson) })],
+})
+const parserLoaded = process.report.getReport().sharedObjects.some((f) => /oxc-parser|parser\\.[\\w-]+\\.node$/.test(f))
+console.log(JSON.stringify({ code: result.outputFiles[0].text, warnings: result.warnings.map((w) => w.text), parserLoaded }))
+`
+
+interface Built {
+  code: string
+  warnings: string[]
+  parserLoaded: boolean
+}
+
+function buildInChild(root: string, options: Record<string, unknown> = {}, sourcemap: 'inline' | 'none' = 'inline'): Built {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, plugin, esbuildMain, root, JSON.stringify(options), sourcemap], {
+    encoding: 'utf8',
+  })
+  return JSON.parse(out) as Built
+}
+
+/** The hashes the bundle registers, in order. */
+const hashesOf = (code: string) => [...code.matchAll(/hash: "([0-9a-f]+)"/g)].map((m) => m[1])
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** main.ts → steps.ts (two persisted functions) → math.ts → scale.ts, and a helper resolved from `./helper`. */
+function createProject(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'persist-outputs-'))
+  dirs.push(root)
+  const files: Record<string, string> = {
+    'package.json': '{ "name": "fixture", "type": "module" }',
+    'src/scale.ts': 'export const FACTOR = 3\n',
+    'src/math.ts': "import { FACTOR } from './scale'\nexport function scale(x: number) { return x * FACTOR }\n",
+    'src/helper.js': 'export function describe(x) { return `value ${x}` }\n',
+    'src/steps.ts': `import { scale } from './math'
+import { describe } from './helper'
+
+/* @persist */
+export function scaled(x: number) { return scale(x) }
+
+/* @persist */
+export function described(x: number) { return describe(x) }
+`,
+    'src/main.ts': "import { scaled, described } from './steps'\nconsole.log(scaled(2), described(2))\n",
+  }
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
+    fs.writeFileSync(path.join(root, name), text)
+  }
+  // Sources older than the window in which a stat cannot be trusted, as in a real project.
+  const past = new Date(Date.now() - 60_000)
+  for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) fs.utimesSync(path.join(root, entry), past, past)
+  return root
+}
+
+/** What a build with no cache at all emits: the reference a cached build must match exactly. */
+const uncached = (root: string, options: Record<string, unknown> = {}, sourcemap: 'inline' | 'none' = 'inline') =>
+  buildInChild(root, { ...options, analysisCache: false, manifest: false }, sourcemap).code
+
+describe('the transform-output cache (esbuild, fresh processes)', () => {
+  it('answers a warm build without loading the parser, with exactly the output and warnings of a fresh transform', () => {
+    const root = createProject()
+    const cold = buildInChild(root)
+    expect(cold.parserLoaded).toBe(true)
+    const warm = buildInChild(root)
+    expect(warm.parserLoaded).toBe(false)
+    expect(warm.code).toBe(cold.code)
+    expect(warm.warnings).toEqual(cold.warnings)
+    expect(warm.code).toBe(uncached(root))
+    // Without source maps (esbuild's default) the cache keeps its own entry, equally exact.
+    buildInChild(root, {}, 'none')
+    const warmNoMap = buildInChild(root, {}, 'none')
+    expect(warmNoMap.parserLoaded).toBe(false)
+    expect(warmNoMap.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('is not reused after an edit to a helper two modules away: the new hash appears', () => {
+    const root = createProject()
+    const before = hashesOf(buildInChild(root).code)
+    fs.writeFileSync(path.join(root, 'src/scale.ts'), 'export const FACTOR = 4\n')
+    const after = buildInChild(root)
+    expect(after.parserLoaded).toBe(true)
+    expect(hashesOf(after.code)[0]).not.toBe(before[0])
+    expect(hashesOf(after.code)[1]).toBe(before[1])
+    expect(after.code).toBe(uncached(root))
+  })
+
+  it('notices an edit that keeps the size and puts the old mtime back', () => {
+    const root = createProject()
+    const scale = path.join(root, 'src/scale.ts')
+    const before = hashesOf(buildInChild(root).code)
+    const { atime, mtime } = fs.statSync(scale)
+    fs.writeFileSync(scale, 'export const FACTOR = 7\n')
+    fs.utimesSync(scale, atime, mtime)
+    const after = buildInChild(root)
+    expect(hashesOf(after.code)[0]).not.toBe(before[0])
+    expect(after.code).toBe(uncached(root))
+  })
+
+  it('is not reused when a new file wins the resolution of an import', () => {
+    const root = createProject()
+    const before = hashesOf(buildInChild(root).code)
+    // `./helper` resolved to helper.js; a helper.ts next to it comes first now (for esbuild too).
+    const added = path.join(root, 'src/helper.ts')
+    fs.writeFileSync(added, 'export function describe(x: number) { return `number ${x}` }\n')
+    const past = new Date(Date.now() - 60_000)
+    fs.utimesSync(added, past, past)
+    const after = buildInChild(root)
+    expect(hashesOf(after.code)[1]).not.toBe(before[1])
+    expect(hashesOf(after.code)[0]).toBe(before[0])
+    expect(after.code).toBe(uncached(root))
+  })
+
+  it.each([
+    ['defaults', { defaults: { version: 2 } }],
+    ['runtimeImport', { runtimeImport: '@persist/runtime/register' }],
+    ['strict', { strict: true }],
+  ])('is not reused when the plugin option %s changes', (_name, options) => {
+    const root = createProject()
+    buildInChild(root)
+    const changed = buildInChild(root, options)
+    expect(changed.parserLoaded).toBe(true)
+    expect(changed.code).toBe(uncached(root, options))
+    // And back: the first options' output again, exactly.
+    expect(buildInChild(root).code).toBe(uncached(root))
+  })
+
+  it('is not reused when root changes (function ids are relative to it)', () => {
+    const root = createProject()
+    const first = buildInChild(root)
+    // The same cache directory, shared by both roots.
+    const options = { root: path.join(root, 'src'), analysisCache: path.join(root, 'node_modules/.cache/persist/analysis') }
+    const changed = buildInChild(root, options)
+    expect(changed.code).not.toBe(first.code)
+    expect(changed.code).toMatch(/id: "steps\.ts#scaled"/)
+    expect(changed.code).toBe(uncached(root, options))
+  })
+
+  it('treats a corrupt cache file as a miss', () => {
+    const root = createProject()
+    const cold = buildInChild(root)
+    const file = path.join(root, 'node_modules/.cache/persist/analysis/outputs.bin')
+    const bytes = fs.readFileSync(file)
+    bytes[bytes.length - 10] ^= 0xff
+    fs.writeFileSync(file, bytes)
+    const warm = buildInChild(root)
+    expect(warm.parserLoaded).toBe(true)
+    expect(warm.code).toBe(cold.code)
+  })
+})
