@@ -1,6 +1,6 @@
 // Runtime benchmarks (issue 5). Prints ratios measured in one run; medians over alternating rounds.
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
@@ -29,7 +29,7 @@ async function perCall(fn, n) {
 /** Alternates the contenders ROUNDS times; returns median µs per call of each. */
 async function race(contenders, n) {
   const times = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]))
-  for (const [name, fn] of Object.entries(contenders)) await perCall(fn, Math.ceil(n / 10)) // warm up
+  for (const fn of Object.values(contenders)) await perCall(fn, Math.ceil(n / 10)) // warm up
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, fn] of Object.entries(contenders)) times[name].push(await perCall(fn, n))
   }
@@ -71,7 +71,7 @@ const report = (what, value, target) => {
     return deserialize(readFileSync(floorFile))
   }
   const memoizer = memoizeFs({ cachePath: join(root, 'memoize-fs') })
-  const viaMemoizeFs = await memoizer.fn(async (path, n) => smallValue)
+  const viaMemoizeFs = await memoizer.fn(async (_path, _n) => smallValue)
   await viaMemoizeFs(...smallArgs)
   const cacachePath = join(root, 'cacache')
   await cacache.put(cacachePath, JSON.stringify(smallArgs), serialize(smallValue))
@@ -89,12 +89,12 @@ const report = (what, value, target) => {
 // Memory hit ----------------------------------------------------------------------------------------
 {
   const hybrid = persistedFunction('bench/memory.ts#small', ['path', 'n'], () => smallValue)
-  const viaMemoize = memoize((path, n) => smallValue, { cacheKey: (args) => JSON.stringify(args) })
+  const viaMemoize = memoize((_path, _n) => smallValue, { cacheKey: (args) => JSON.stringify(args) })
   hybrid(...smallArgs)
   viaMemoize(...smallArgs)
   const objectArg = { region: 'eu', limit: 10, fields: ['a', 'b'] }
   const hybridObject = persistedFunction('bench/memory.ts#object', ['query'], () => smallValue)
-  const memoizeObject = memoize((query) => smallValue, { cacheKey: (args) => JSON.stringify(args) })
+  const memoizeObject = memoize((_query) => smallValue, { cacheKey: (args) => JSON.stringify(args) })
   const times = await race(
     {
       persist: () => hybrid(...smallArgs),

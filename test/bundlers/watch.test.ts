@@ -7,6 +7,7 @@ import persistRollup from '../../packages/unplugin/src/rollup'
 import persistVite from '../../packages/unplugin/src/vite'
 import { spawn } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
+import type { RollupWatcherEvent } from 'rollup'
 import { linkRuntime, repoRoot } from '../utils/build'
 
 /** A small project in a temporary directory: `compute` is persisted and uses `scale` from another module. */
@@ -68,8 +69,8 @@ describe('a helper edit changes the hash of the functions using it', () => {
     cleanups.push(() => watcher.close())
     const nextBuild = () =>
       new Promise<void>((resolve, reject) => {
-        const onEvent = (event: { code: string; error?: Error; result?: { close(): Promise<void> } }) => {
-          if (event.code === 'BUNDLE_END') void event.result?.close()
+        const onEvent = (event: RollupWatcherEvent) => {
+          if (event.code === 'BUNDLE_END') void event.result.close()
           if (event.code === 'END' || event.code === 'ERROR') {
             watcher.off('event', onEvent)
             if (event.code === 'ERROR') reject(event.error)

@@ -2,12 +2,11 @@
  * A small project built with esbuild and the persist plugin, run in real processes to fill a real cache, and the
  * built `persist` CLI run against it.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { build } from 'esbuild'
-import persist from '@persist/unplugin/esbuild'
+import { join, resolve } from 'node:path'
+import { buildProject as buildFixtureProject, childEnv, createProject as createFixtureProject, runProject as runFixtureProject } from '../utils/project'
 
 const workspace = resolve(import.meta.dirname, '../..')
 const bin = join(workspace, 'packages/runtime/bin/persist.mjs')
@@ -45,14 +44,7 @@ export function createProject(files: Record<string, string> = fixtureFiles): str
   if (!existsSync(join(workspace, 'packages/runtime/dist/cli.js'))) {
     throw new Error('build @persist/runtime first: npx pnpm@10.34.8 --filter @persist/runtime build')
   }
-  const dir = mkdtempSync(join(tmpdir(), 'persist-cli-'))
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
-  mkdirSync(join(dir, 'node_modules/@persist'), { recursive: true })
-  execFileSync('ln', ['-s', join(workspace, 'packages/runtime'), join(dir, 'node_modules/@persist/runtime')])
-  return dir
+  return createFixtureProject(files, 'persist-cli-')
 }
 
 /** The cache directory of the project with default settings (where the plugin also writes the manifest). */
@@ -60,31 +52,12 @@ export function cacheOf(project: string): string {
   return join(project, 'node_modules/.cache/persist')
 }
 
-/** The child environment: no PERSIST_* settings inherited from the test runner. */
-function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
-  delete env.PERSIST_DIR
-  delete env.PERSIST_MODE
-  delete env.FORCE_COLOR
-  return { ...env, ...extra }
-}
-
 /** Builds the project with the persist plugin, default options (manifest in the default cache directory). */
 export async function buildProject(project: string): Promise<void> {
   const saved = process.env.PERSIST_DIR
   delete process.env.PERSIST_DIR
   try {
-    await build({
-      absWorkingDir: project,
-      entryPoints: ['src/main.ts'],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: 'dist/main.mjs',
-      packages: 'external',
-      logLevel: 'silent',
-      plugins: [persist({ root: project })],
-    })
+    await buildFixtureProject(project)
   } finally {
     if (saved !== undefined) process.env.PERSIST_DIR = saved
   }
@@ -92,10 +65,7 @@ export async function buildProject(project: string): Promise<void> {
 
 /** Runs the built program in a fresh process; returns the functions it computed (not recalled). */
 export function runProject(project: string, env: Record<string, string> = {}): string[] {
-  const log = join(project, 'log.txt')
-  writeFileSync(log, '')
-  execFileSync(process.execPath, [join(project, 'dist/main.mjs')], { cwd: project, env: cleanEnv({ LOG_FILE: log, ...env }), encoding: 'utf8' })
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()
+  return runFixtureProject(project, env).computed
 }
 
 export interface CliResult {
@@ -108,7 +78,7 @@ export interface CliResult {
 export function persistCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? tmpdir(),
-    env: cleanEnv(options.env ?? {}),
+    env: childEnv(options.env ?? {}),
     encoding: 'utf8',
     timeout: 60_000,
   })

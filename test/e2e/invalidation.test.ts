@@ -1,13 +1,9 @@
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { build } from 'esbuild'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import persist from '@persist/unplugin/esbuild'
+import { buildProject, createProject, editProject, runProject } from '../utils/project'
 
 // A user's loop: build, run, edit a file, build again, run again. Which steps recompute is what the user sees.
-const workspace = resolve(import.meta.dirname, '../..')
 
 const files: Record<string, string> = {
   'package.json': '{ "name": "fixture", "type": "module" }',
@@ -38,48 +34,17 @@ console.log(JSON.stringify([scaled(2), shifted(2), await both(2)]))
 }
 
 let dir: string
-let log: string
 
 async function buildAndRun(): Promise<{ output: unknown; computed: string[] }> {
-  await build({
-    absWorkingDir: dir,
-    entryPoints: ['src/main.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: 'dist/main.mjs',
-    packages: 'external',
-    logLevel: 'silent',
-    plugins: [persist({ root: dir })],
-  })
-  writeFileSync(log, '')
-  const stdout = execFileSync(process.execPath, [join(dir, 'dist/main.mjs')], {
-    cwd: dir,
-    env: { ...process.env, LOG_FILE: log, PERSIST_DIR: join(dir, 'cache'), PERSIST_MODE: 'on' },
-    encoding: 'utf8',
-  })
-  const computed = readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()
+  await buildProject(dir)
+  const { stdout, computed } = runProject(dir, { PERSIST_DIR: join(dir, 'cache') })
   return { output: JSON.parse(stdout), computed }
 }
 
-function edit(file: string, from: string, to: string) {
-  const path = join(dir, file)
-  const before = readFileSync(path, 'utf8')
-  const after = before.replace(from, to)
-  if (after === before) throw new Error(`edit of ${file} did not apply: ${from}`)
-  writeFileSync(path, after)
-}
+const edit = (file: string, from: string, to: string) => editProject(dir, file, from, to)
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'persist-e2e-'))
-  log = join(dir, 'log.txt')
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
-  // The bundle imports @persist/runtime; resolve it to the workspace's build.
-  mkdirSync(join(dir, 'node_modules/@persist'), { recursive: true })
-  execFileSync('ln', ['-s', join(workspace, 'packages/runtime'), join(dir, 'node_modules/@persist/runtime')])
+  dir = createProject(files, 'persist-e2e-')
 })
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

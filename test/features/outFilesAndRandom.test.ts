@@ -1,13 +1,9 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { build } from 'esbuild'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import persist from '@persist/unplugin/esbuild'
+import { buildProject, createProject, runProject } from '../utils/project'
 
 // Out-files and random() as a user meets them: options in the comment, a real build, fresh processes.
-const workspace = resolve(import.meta.dirname, '../..')
 
 const files: Record<string, string> = {
   'package.json': '{ "name": "fixture", "type": "module" }',
@@ -42,43 +38,15 @@ console.log(JSON.stringify({ length: render('abc', process.env.DEST!), path: awa
 }
 
 let dir: string
-let log: string
-
-async function buildFixture(): Promise<void> {
-  await build({
-    absWorkingDir: dir,
-    entryPoints: ['src/main.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: 'dist/main.mjs',
-    packages: 'external',
-    logLevel: 'silent',
-    plugins: [persist({ root: dir })],
-  })
-}
 
 function run(dest: string, mode = 'on'): { output: { length: number; path: number[] }; computed: string[] } {
-  writeFileSync(log, '')
-  const stdout = execFileSync(process.execPath, [join(dir, 'dist/main.mjs')], {
-    cwd: dir,
-    env: { ...process.env, LOG_FILE: log, DEST: join(dir, dest), PERSIST_DIR: join(dir, 'cache'), PERSIST_MODE: mode },
-    encoding: 'utf8',
-  })
-  return { output: JSON.parse(stdout), computed: readFileSync(log, 'utf8').split('\n').filter(Boolean).sort() }
+  const { stdout, computed } = runProject(dir, { DEST: join(dir, dest), PERSIST_DIR: join(dir, 'cache'), PERSIST_MODE: mode })
+  return { output: JSON.parse(stdout), computed }
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'persist-features-'))
-  log = join(dir, 'log.txt')
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
-  // The bundle imports @persist/runtime; resolve it to the workspace's build.
-  mkdirSync(join(dir, 'node_modules/@persist'), { recursive: true })
-  execFileSync('ln', ['-s', join(workspace, 'packages/runtime'), join(dir, 'node_modules/@persist/runtime')])
-  await buildFixture()
+  dir = createProject(files, 'persist-features-')
+  await buildProject(dir)
 })
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

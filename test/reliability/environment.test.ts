@@ -5,6 +5,8 @@ import { basename, dirname, join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { entryFilesUnder, filesUnder, runWorker, useWorkspace, warningLines, worker } from './helpers'
 
+const injector = join(import.meta.dirname, 'fixtures', 'inject.mjs')
+
 /** Runs `mount` with these arguments; false when this sandbox does not allow it (not root, no CAP_SYS_ADMIN). */
 function tryMount(args: string[]): boolean {
   if (process.platform !== 'linux') return false
@@ -79,6 +81,29 @@ describe('a cache directory that cannot hold entries: values are returned with o
     // What was written before the disk filled up is whole and is hit by the next process.
     const again = callAll({ ...workspace.env(), PERSIST_DIR: dir, LOG_FILE: join(workspace.dir(), 'log') }, [1, 2])
     expect(again.warnings).toEqual([])
+  })
+
+  // Injected failures (fixtures/inject.mjs) run everywhere: no mount, and they work as root, whom chmod does not stop.
+  it.each([
+    ['a full disk', 'ENOSPC', 'writeSync', /Fix: free some disk space/, 'sync'],
+    ['a full disk', 'ENOSPC', 'writeSync', /Fix: free some disk space/, 'async'],
+    ['an exhausted quota', 'EDQUOT', 'writeSync', /Fix: free some disk space/, 'sync'],
+    ['no permission', 'EACCES', 'mkdirSync,openSync', /Fix: point PERSIST_DIR/, 'sync'],
+    ['no permission', 'EACCES', 'mkdirSync,openSync', /Fix: point PERSIST_DIR/, 'async'],
+  ] as const)('%s (injected %s, %s… %s): one warning, no temporary file left', (_, errno, calls, fix, flavour) => {
+    const dir = workspace.cache()
+    const result = runWorker(['call', flavour, '1', '2', '0', '1'], { ...workspace.env(), INJECT_ERRNO: errno, INJECT_CALLS: calls }, [
+      '--import',
+      injector,
+    ])
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stdout).toBe('4')
+    const warnings = warningLines(result.stderr)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain(`cannot write to the cache directory ${dir} (${errno})`)
+    expect(warnings[0]).toMatch(fix)
+    expect(filesUnder(dir).filter((path) => basename(path).startsWith('.'))).toEqual([])
+    expect(entryFilesUnder(dir)).toEqual([])
   })
 
   describe('read-only', () => {

@@ -32,8 +32,8 @@ export interface WorkerResult {
 }
 
 /** Runs the worker to completion. */
-export function runWorker(args: string[], env: NodeJS.ProcessEnv): WorkerResult {
-  const result = spawnSync(process.execPath, [worker, ...args], { env, encoding: 'utf8', timeout: 60_000 })
+export function runWorker(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): WorkerResult {
+  const result = spawnSync(process.execPath, [...nodeArgs, worker, ...args], { env, encoding: 'utf8', timeout: 60_000 })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

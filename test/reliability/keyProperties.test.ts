@@ -18,7 +18,7 @@ const bytes = fc.uint8Array({ maxLength: 24 }).chain((raw) =>
     if (kind === 'Buffer') return Buffer.from(copy)
     if (kind === 'ArrayBuffer') return copy
     if (kind === 'DataView') return new DataView(copy)
-    return new kind(copy)
+    return new (kind as Uint8ArrayConstructor)(copy)
   }),
 )
 
@@ -117,7 +117,7 @@ function mutated(value: unknown, target: number, kind: number): { value: unknown
       if (Array.isArray(current)) {
         return current.length === 0 ? [[undefined], { 0: 1 }, [0]][kind % 3] : [Object.assign({}, current), [...current, 0], current.slice(1)][kind % 3]
       }
-      if (current instanceof Map) return [new Map([...current, [Symbol.for('never') === current ? 0 : 'added-key', 1]]), new Set(current.values())][kind % 2]
+      if (current instanceof Map) return [new Map([...current, ['added-key', 1]]), new Set(current.values())][kind % 2]
       if (current instanceof Set) return [new Set([...current, 'added-member']), [...current]][kind % 2]
       if (current !== null && typeof current === 'object' && !(changedLeaf(current, kind) !== undefined || current instanceof Date)) {
         const keys = Object.keys(current)

@@ -8,6 +8,7 @@ import { GraphBuilder, type GraphContext, type NodeCache } from './analysis/grap
 import { HASH_FORMAT_VERSION, hashParts, sha256 } from './analysis/hash'
 import { type MemoEntry, isMemoValid } from './analysis/resultMemo'
 import { functionDiagnostics, problemDiagnostics } from './analysis/report'
+import type { ParsedModule } from './analysis/parse'
 import { createModuleResolver } from './analysis/resolver'
 import { type HashMemo, hashGraph } from './analysis/scc'
 
@@ -74,9 +75,10 @@ export interface AnalyzedFile {
 export interface Analyzer {
   /**
    * Hashes the persisted functions declared in `file`. `code` is its current content (read from disk when
-   * absent); every other file is read from disk, re-read only when its stat or content changed.
+   * absent); every other file is read from disk, re-read only when its stat or content changed. `parsed` is
+   * `code` as the caller parsed it with `parseModule` (the transform does), to save a second parse.
    */
-  analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>): AnalyzedFile
+  analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>, parsed?: ParsedModule): AnalyzedFile
   /** Errors in the `@persist` comments of a file (what `analyzeFile` leaves to the transform to report). */
   annotationDiagnostics(file: string, code?: string): Diagnostic[]
   /**
@@ -85,6 +87,12 @@ export interface Analyzer {
    * as {@link isReuseValid} says so.
    */
   reuseRecord(file: string): ReuseRecord | undefined
+  /**
+   * A bundler's build starts: until `endBuild`, each file and directory is stat-checked once for all the
+   * analyses of the build, instead of once per `analyzeFile`.
+   */
+  beginBuild(): void
+  endBuild(): void
   /** A file changed, was added or removed (watch mode); without an argument, forget everything. */
   invalidate(file?: string): void
   /** Writes the on-disk cache. Returns a warning message when it could not be written (the first time only). */
@@ -173,7 +181,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     get stats() {
       return store.stats
     },
-    analyzeFile(file, code, settings = {}) {
+    analyzeFile(file, code, settings = {}, parsed) {
       const abs = path.resolve(root, file)
       store.beginPass()
       if (resolver.tsconfigPath) {
@@ -199,7 +207,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         return { functions: hit.functions, watchFiles: [...hit.watchFiles], diagnostics: [...hit.diagnostics] }
       }
       const dirs = new Map<string, number>()
-      const summary = store.summary(abs, code)
+      const summary = store.summary(abs, code, code !== undefined ? parsed : undefined)
       const watch = new Set<string>([abs])
       if (resolver.tsconfigPath) watch.add(resolver.tsconfigPath)
       const diagnostics: Diagnostic[] = []
@@ -260,6 +268,12 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       const inputs = store.passInputs().filter(([f]) => f !== abs)
       store.setResult(abs, { key: memoKey, inputs, dirs: [...dirs], recordedAt: Date.now(), result })
       return { functions, watchFiles: [...result.watchFiles], diagnostics: [...diagnostics] }
+    },
+    beginBuild() {
+      store.beginBuild()
+    },
+    endBuild() {
+      store.endBuild()
     },
     reuseRecord(file) {
       const memo = store.results.get(path.resolve(root, file))

@@ -10,10 +10,10 @@ import { type FileStamp, readCacheFile, writeCacheFile } from './analysis/diskCa
 import { isStampTrusted, readStamped } from './analysis/fileStamp'
 import { hashParts, sha256 } from './analysis/hash'
 import { isMemoValid, statDirMtime } from './analysis/resultMemo'
-import { findTsconfig } from './analysis/resolver'
+import { tsconfigInEffect } from './analysis/tsconfigPath'
 
 /** Bumped whenever what an entry holds or how it is keyed changes. */
-const OUTPUT_FORMAT = 1
+const OUTPUT_FORMAT = 2
 /** Entries kept on disk at most (a build's own come first). */
 const MAX_ENTRIES = 50_000
 /** Stands for the module's own text in a stored source map: it is the input, which a lookup has in hand. */
@@ -21,8 +21,10 @@ const OWN_SOURCE = 0
 
 /** One transformed module: its output, and everything the analysis behind it read (checked before reuse). */
 interface OutputEntry extends Omit<ReuseRecord, 'stamps'> {
-  /** The module's path and content hash, the plugin options and persist's code, hashed together. */
-  key: string
+  /** The module's content hash. */
+  codeHash: string
+  /** The plugin options (and whether a source map was made) the output was made with. */
+  optionsKey: string
   code: string
   /** The map's own properties in their order; a `sourcesContent` equal to the input is `[OWN_SOURCE]`. */
   map: Array<[key: string, value: unknown]> | undefined
@@ -80,7 +82,8 @@ export interface OutputCache {
 export function createOutputCache(options: OptionsResolved): OutputCache {
   const file = options.analysisCache === false ? undefined : path.join(options.analysisCache, 'outputs.bin')
   const formatKey = `outputs ${OUTPUT_FORMAT} core ${corePackage.version} ${codeFingerprint()}`
-  const optionsKey = optionsFingerprint(options)
+  const fingerprint = optionsFingerprint(options)
+  const optionsKeys = { map: hashParts([fingerprint, 'map']), none: hashParts([fingerprint, 'none']) }
   let loaded: OutputFile | undefined
   let dirty = false
   let building = false
@@ -116,7 +119,6 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
     if (mtime === undefined) dirMtimes.set(dir, (mtime = statDirMtime(dir)))
     return mtime
   }
-  const keyOf = (module: string, code: string, sourcemap: boolean) => hashParts([module, sha256(code), optionsKey, String(sourcemap)])
 
   return {
     beginBuild() {
@@ -135,7 +137,8 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
         dirMtimes.clear()
       }
       const entry = load().entries.get(module)
-      if (!entry || entry.key !== keyOf(module, code, sourcemap) || !isMemoValid(entry, contentHash, dirMtime)) return undefined
+      if (!entry || entry.optionsKey !== optionsKeys[sourcemap ? 'map' : 'none'] || entry.codeHash !== sha256(code)) return undefined
+      if (!isMemoValid(entry, contentHash, dirMtime)) return undefined
       return {
         code: entry.code,
         map: entry.map && storedSourceMap(entry.map, code),
@@ -151,7 +154,8 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       )
       entries.delete(module)
       entries.set(module, {
-        key: keyOf(module, code, sourcemap),
+        codeHash: sha256(code),
+        optionsKey: optionsKeys[sourcemap ? 'map' : 'none'],
         inputs: record.inputs,
         dirs: record.dirs,
         recordedAt: record.recordedAt,
@@ -191,7 +195,7 @@ function storedSourceMap(properties: Array<[string, unknown]>, code: string): St
  * tsconfig the analysis resolves with (found once per process, as the analyzer does).
  */
 function optionsFingerprint(options: OptionsResolved): string {
-  const tsconfig = options.tsconfig === false ? '(none)' : options.tsconfig ? path.resolve(options.root, options.tsconfig) : (findTsconfig(options.root) ?? '(none)')
+  const tsconfig = tsconfigInEffect(options.root, options.tsconfig) ?? '(none)'
   const json = JSON.stringify(options, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value))
   return hashParts([json, tsconfig])
 }

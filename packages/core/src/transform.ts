@@ -1,16 +1,16 @@
 import path from 'node:path'
-import { parseSync } from 'oxc-parser'
 import type { AnalyzedFile, FunctionSettings } from './analyzer'
 import { ANNOTATION_RE } from './annotationMarker'
-import { type AstNode, findAnnotatedFunctions } from './annotations'
+import { type AnnotatedFunction, type AstNode, findAnnotatedFunctions } from './annotations'
 import { type Diagnostic, PersistBuildError, diagnosticAt, locate } from './diagnostics'
 import { checkFunctionOptions, staticStringOption } from './functionOptions'
 import { type OptionsResolved, cleanPath } from './options'
+import { type ParsedModule, parseModule } from './analysis/parse'
 import { type RewriteTarget, rewriteModule } from './rewrite/rewriteModule'
 
 /** The part of the analyzer the transform needs. */
 export interface TransformAnalyzer {
-  analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>): AnalyzedFile
+  analyzeFile(file: string, code?: string, settings?: Record<string, FunctionSettings>, parsed?: ParsedModule): AnalyzedFile
 }
 
 /** The source map of a transformed module (magic-string's, or one read back from the output cache). */
@@ -64,14 +64,15 @@ export interface TransformResult {
 export function transform(code: string, id: string, ctx: TransformContext): TransformResult | undefined {
   if (!ANNOTATION_RE.test(code)) return undefined
   const file = path.resolve(cleanPath(id))
-  const parsed = parseSync(file, code, { sourceType: 'module' })
+  // Parsed the way the analysis parses, so the analyzer can summarise this very AST instead of parsing again.
+  const parsed = parseModule(file, code)
   if (parsed.errors.length > 0) {
     const first = parsed.errors[0]!
     throw new PersistBuildError([
       diagnosticAt('error', 'PERSIST_PARSE', `cannot parse the module: ${first.message}`, file, code, first.labels?.[0]?.start ?? 0),
     ])
   }
-  const program = parsed.program as unknown as AstNode
+  const program = parsed.program
   const found = findAnnotatedFunctions(program, parsed.comments, code, file)
   const errors = found.diagnostics.filter((d) => d.level === 'error')
   const warnings = found.diagnostics.filter((d) => d.level === 'warning')
@@ -79,7 +80,7 @@ export function transform(code: string, id: string, ctx: TransformContext): Tran
   if (errors.length > 0) throw new PersistBuildError(errors)
   if (found.functions.length === 0) return undefined
 
-  const analysis = ctx.analyzer.analyzeFile(file, code)
+  const analysis = ctx.analyzer.analyzeFile(file, code, undefined, parsed)
   const analysisErrors = analysis.diagnostics.filter((d) => d.level === 'error')
   if (analysisErrors.length > 0) throw new PersistBuildError(analysisErrors)
   warnings.push(...analysis.diagnostics.filter((d) => d.level === 'warning'))
@@ -95,7 +96,7 @@ export function transform(code: string, id: string, ctx: TransformContext): Tran
       ])
     }
     const line = locate(code, fn.kind === 'function' ? fn.node.start : fn.owner.start).line
-    targets.push({ fn, id: result.id, hash: result.hash, line })
+    targets.push({ fn: withWrittenBody(fn, code, parsed.comments), id: result.id, hash: result.hash, line })
     // The runtime stores entries under the `name` option when there is one: so does the manifest.
     const runtimeId = (fn.optionsText && staticStringOption(fn.optionsText, 'name')) ?? result.id
     functions.push({ id: runtimeId, hash: result.hash, file: relativeFile, line, deps: result.deps })
@@ -118,6 +119,24 @@ export function transform(code: string, id: string, ctx: TransformContext): Tran
     watchFiles: analysis.watchFiles,
     functions,
   }
+}
+
+/**
+ * The parse shared with the analysis drops parentheses, so `=> ({ a })` has the bare object as its body; the
+ * rewrite wraps the body as written. The arrow still ends at the last `)`, and only `(` and trivia lie between
+ * `=>` and the bare body: the written body runs from the first of those `(` to the arrow's end.
+ */
+function withWrittenBody(fn: AnnotatedFunction, code: string, comments: ReadonlyArray<{ start: number; end: number }>): AnnotatedFunction {
+  const body = fn.node.body as AstNode
+  if (fn.node.type !== 'ArrowFunctionExpression' || body.type === 'BlockStatement' || fn.node.end === body.end) return fn
+  let start = body.start
+  for (let i = start - 1; i >= fn.node.start; i--) {
+    const comment = comments.find((c) => c.end === i + 1)
+    if (comment) i = comment.start
+    else if (code[i] === '(') start = i
+    else if (!/\s/.test(code[i]!)) break
+  }
+  return { ...fn, node: { ...fn.node, body: { ...body, start, end: fn.node.end } } }
 }
 
 function toPosix(file: string): string {

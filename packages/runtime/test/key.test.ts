@@ -27,6 +27,7 @@ describe('key encoding', () => {
 
   it('keeps missing properties, undefined properties and array holes apart', () => {
     differ({}, { a: undefined })
+    // oxlint-disable-next-line no-sparse-arrays -- a hole is the case under test
     differ([undefined], [,])
     differ([1, 2], [[1, 2]])
   })

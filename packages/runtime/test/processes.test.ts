@@ -61,7 +61,10 @@ describe('across processes (built runtime)', () => {
     // Leftover temporary files (the killed writes) are never taken for entries.
     const names: string[] = []
     const walk = (path: string) => {
-      for (const name of readdirSync(path)) statSync(join(path, name)).isDirectory() ? walk(join(path, name)) : names.push(name)
+      for (const name of readdirSync(path)) {
+        if (statSync(join(path, name)).isDirectory()) walk(join(path, name))
+        else names.push(name)
+      }
     }
     walk(join(dir, 'cache'))
     for (const name of names.filter((n) => n.startsWith('.'))) expect(name).toMatch(/\.tmp$/)

@@ -27,6 +27,7 @@ export function createPersistContext(rawOptions: Options = {}) {
   let analyzer: Analyzer | undefined
   let outputs: OutputCache | undefined
   let flushWarned = false
+  let building = false
   let manifest = createManifest()
   /** Watched file → modules whose hashes read it. */
   const dependents = new Map<string, Set<string>>()
@@ -36,7 +37,9 @@ export function createPersistContext(rawOptions: Options = {}) {
   const getAnalyzer = (createAnalyzer: Core['createAnalyzer']): Analyzer => {
     if (analyzer) return analyzer
     const { root, tsconfig, analysisCache, strict } = resolved()
-    return (analyzer = createAnalyzer({ root, tsconfig, cacheDir: analysisCache, strict }))
+    analyzer = createAnalyzer({ root, tsconfig, cacheDir: analysisCache, strict })
+    if (building) analyzer.beginBuild()
+    return analyzer
   }
   /** The output cache or the full transform (which fills the cache). */
   const transformUncached = async (code: string, id: string, file: string, sourcemap: boolean): Promise<TransformResult | undefined> => {
@@ -66,9 +69,11 @@ export function createPersistContext(rawOptions: Options = {}) {
     setBundlerRoot(root: string | undefined): void {
       if (!analyzer && !outputs) options = resolveOptions(rawOptions, root)
     },
-    /** A build starts: the output cache checks each input once until `finish`. */
+    /** A build starts: the output cache and the analyzer check each input once until `finish`. */
     beginBuild(): void {
+      building = true
       getOutputs().beginBuild()
+      analyzer?.beginBuild()
     },
     /**
      * The rewrite of one module from the output cache, when nothing it was computed from changed; synchronous,
@@ -102,6 +107,8 @@ export function createPersistContext(rawOptions: Options = {}) {
      * the build: returns a warning to show instead.
      */
     finish(): string | undefined {
+      building = false
+      analyzer?.endBuild()
       let warning = analyzer?.flush()
       if (outputs) {
         outputs.endBuild()

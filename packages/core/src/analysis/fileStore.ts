@@ -5,6 +5,7 @@ import { isStampTrusted, readStamped } from './fileStamp'
 import { statDirMtime } from './resultMemo'
 import type { MemoEntry } from './resultMemo'
 import { hashParts, sha256 } from './hash'
+import type { ParsedModule } from './parse'
 import { summarizeFile } from './summarize'
 import type { FileSummary } from './summary'
 
@@ -53,6 +54,9 @@ export class FileStore {
   private texts = new Map<string, string>()
   /** Directory mtimes and summaries looked up in the current pass. */
   private dirMtimes = new Map<string, number>()
+  /** Between `beginBuild` and `endBuild`: content hashes and directory mtimes already checked in this build. */
+  private buildHashes: Map<string, string | undefined> | undefined
+  private buildDirMtimes: Map<string, number> | undefined
   private passSummaries = new Map<string, FileSummary | undefined>()
   private seen = new Set<string>()
   private currentKeys = new Map<string, string>()
@@ -79,7 +83,21 @@ export class FileStore {
     const stored = readCacheFile(path.join(this.cacheDir!, 'summaries.bin'), this.formatKey, isSummaries)
     if (stored) for (const [key, summary] of stored) if (!this.summaries.has(key)) this.summaries.set(key, summary)
   }
-  /** Starts an analysis pass: every file is stat-checked again. */
+  /**
+   * Starts a build: until `endBuild`, a file or directory is stat-checked once, not once per pass (a bundler
+   * reads each module once per build too; 200 analyses of one build would otherwise stat the same files 200 times).
+   */
+  beginBuild(): void {
+    this.buildHashes = new Map()
+    this.buildDirMtimes = new Map()
+  }
+
+  endBuild(): void {
+    this.buildHashes = undefined
+    this.buildDirMtimes = undefined
+  }
+
+  /** Starts an analysis pass: every file is stat-checked again (once per build between `beginBuild` and `endBuild`). */
   beginPass(): void {
     this.checked.clear()
     this.texts.clear()
@@ -90,7 +108,11 @@ export class FileStore {
   /** A directory's mtime (-1 when missing), stat-ed once per pass. */
   dirMtime(dir: string): number {
     let mtime = this.dirMtimes.get(dir)
-    if (mtime === undefined) this.dirMtimes.set(dir, (mtime = statDirMtime(dir)))
+    if (mtime === undefined) {
+      mtime = this.buildDirMtimes?.get(dir) ?? statDirMtime(dir)
+      this.dirMtimes.set(dir, mtime)
+      this.buildDirMtimes?.set(dir, mtime)
+    }
     return mtime
   }
 
@@ -115,10 +137,14 @@ export class FileStore {
     if (file === undefined) {
       this.stamps.clear()
       this.results.clear()
+      this.buildHashes?.clear()
+      this.buildDirMtimes?.clear()
       this.beginPass()
     } else {
       this.stamps.delete(file)
       this.checked.delete(file)
+      this.buildHashes?.delete(file)
+      this.buildDirMtimes?.clear()
       this.texts.delete(file)
       this.passSummaries.delete(file)
       this.dirMtimes.clear()
@@ -128,8 +154,9 @@ export class FileStore {
   /** The content hash of a file as it is now, or undefined when it does not exist. */
   contentHash(file: string): string | undefined {
     if (this.checked.has(file)) return this.checked.get(file)
-    const hash = this.computeContentHash(file)
+    const hash = this.buildHashes?.has(file) ? this.buildHashes.get(file) : this.computeContentHash(file)
     this.checked.set(file, hash)
+    this.buildHashes?.set(file, hash)
     return hash
   }
 
@@ -140,15 +167,18 @@ export class FileStore {
     return this.readFresh(file)?.text
   }
 
-  /** The summary of a file (`code` overrides what is on disk), parsing only on a content-hash miss. */
-  summary(file: string, code?: string): FileSummary | undefined {
+  /**
+   * The summary of a file (`code` overrides what is on disk), parsing only on a content-hash miss; `parsed` is
+   * `code` as the caller parsed it with `parseModule`, to save a second parse.
+   */
+  summary(file: string, code?: string, parsed?: ParsedModule): FileSummary | undefined {
     if (code === undefined && this.passSummaries.has(file)) return this.passSummaries.get(file)
-    const summary = this.summaryUncached(file, code)
+    const summary = this.summaryUncached(file, code, parsed)
     this.passSummaries.set(file, summary)
     return summary
   }
 
-  private summaryUncached(file: string, code?: string): FileSummary | undefined {
+  private summaryUncached(file: string, code?: string, parsed?: ParsedModule): FileSummary | undefined {
     let contentHash: string | undefined
     if (code !== undefined) {
       contentHash = sha256(code)
@@ -171,7 +201,7 @@ export class FileStore {
       if (fresh.hash !== contentHash) return this.summaryUncached(file)
     }
     this.stats.parses++
-    const summary = summarizeFile(file, text)
+    const summary = summarizeFile(file, text, code !== undefined ? parsed : undefined)
     // Older versions of this file are not needed any more (watch mode would otherwise keep every edit).
     const previous = this.currentKeys.get(file)
     if (previous !== undefined && previous !== key) this.summaries.delete(previous)
@@ -227,6 +257,7 @@ export class FileStore {
     const text = read.bytes.toString('utf8')
     this.stamps.set(file, read.stamp)
     this.checked.set(file, read.hash)
+    this.buildHashes?.set(file, read.hash)
     this.texts.set(file, text)
     this.seen.add(file)
     this.dirtyIndex = true

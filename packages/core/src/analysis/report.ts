@@ -53,7 +53,8 @@ export function functionDiagnostics(
       })
     }
   }
-  return out.sort((a, b) => (a.file === b.file ? a.offset - b.offset : a.file.localeCompare(b.file)))
+  // Code-point order: `localeCompare` costs ~8 ms on its first call, and its order depends on the locale.
+  return out.sort((a, b) => (a.file === b.file ? a.offset - b.offset : a.file < b.file ? -1 : 1))
 }
 
 /** Nodes the function really reaches: hidden edges (writers of a binding, opaque modules) are not followed. */

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import type { NapiResolveOptions, ResolveResult, ResolverFactory } from 'oxc-resolver'
 import { dirsUnchanged, resolutionDirs } from './resultMemo'
+import { tsconfigInEffect } from './tsconfigPath'
 
 /** Extensions of files the analysis parses as code. */
 export const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']
@@ -33,15 +34,6 @@ export interface ModuleResolver {
   tsconfigPath: string | undefined
 }
 
-/** The nearest `tsconfig.json` at or above `dir`. */
-export function findTsconfig(dir: string): string | undefined {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    const candidate = path.join(d, 'tsconfig.json')
-    if (fs.existsSync(candidate)) return candidate
-    if (path.dirname(d) === d) return undefined
-  }
-}
-
 const NODE_MODULES_RE = /[\\/]node_modules[\\/]/
 
 /**
@@ -54,7 +46,7 @@ export function createModuleResolver(
   dirMtime: (dir: string) => number,
   contentHash: (file: string) => string | undefined,
 ): ModuleResolver {
-  const tsconfigPath = tsconfig === false ? undefined : tsconfig ? path.resolve(root, tsconfig) : findTsconfig(root)
+  const tsconfigPath = tsconfigInEffect(root, tsconfig)
   const resolveOptions: NapiResolveOptions = {
     ...(tsconfigPath ? { tsconfig: { configFile: tsconfigPath, references: 'auto' as const } } : {}),
     conditionNames: ['node', 'import', 'module', 'default'],

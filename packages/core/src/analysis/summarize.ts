@@ -3,7 +3,7 @@ import { diagnosticAt } from '../diagnostics'
 import { canonicalPrint } from './canonical'
 import { hashParts, HASH_FORMAT_VERSION } from './hash'
 import { createLineIndex } from './lines'
-import { oxcParser, parseModule } from './parse'
+import { type ParsedModule, oxcParser, parseModule } from './parse'
 import { analyzeScopes, type Reference, type ScopeAnalysis } from './scope'
 import type { ExportEntry, FileSummary, Finding, RootSummary, SourcePlace, UnitRef, UnitSummary } from './summary'
 
@@ -62,8 +62,7 @@ function optionsHash(optionsText: string | undefined): string {
  * Parses a file and reduces it to what hashing needs: its imports and exports, one hashed unit per
  * module-level declaration with the module-level names it reads, and its persisted functions.
  */
-export function summarizeFile(file: string, code: string): FileSummary {
-  const parsed = parseModule(file, code)
+export function summarizeFile(file: string, code: string, parsed: ParsedModule = parseModule(file, code)): FileSummary {
   const summary: FileSummary = {
     imports: new Map(),
     exports: new Map(),

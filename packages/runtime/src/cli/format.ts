@@ -46,6 +46,7 @@ export function shortHash(versionDir: string): string {
 }
 
 // Colour codes take no room on screen: pad by the visible length.
+// oxlint-disable-next-line no-control-regex -- matching the escape character is the point
 const ANSI_RE = /\x1b\[[0-9;]*m/g
 
 function visibleLength(text: string): number {

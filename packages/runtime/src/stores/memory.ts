@@ -54,12 +54,13 @@ export class MemoryStore implements Store {
   clear(scope?: string): void {
     if (scope === undefined) return this.lru.clear()
     const prefix = memoryKey('', scope)
-    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key)
+    // Copied first: deleting from the cache while iterating it would skip entries.
+    for (const key of Array.from(this.lru.keys())) if (key.startsWith(prefix)) this.lru.delete(key)
   }
 
   async *entries(scope?: string): AsyncIterable<StoredEntry> {
     const prefix = scope === undefined ? undefined : memoryKey('', scope)
-    for (const [key, entry] of [...this.lru.entries()]) {
+    for (const [key, entry] of Array.from(this.lru.entries())) {
       if (prefix === undefined || key.startsWith(prefix)) yield entry
     }
   }
