@@ -78,7 +78,7 @@ describe('arguments that cannot be keyed', () => {
   it('a circular structure: the path of the reference back, not a hundred repeats', () => {
     const f = persistedFn(['opts'], (opts: unknown) => typeof opts)
     expect(() => f(circular)).toThrow(
-      new RegExp(`cache key of ${f.id}: opts\.self is a circular reference .*map the value to an acyclic part`),
+      new RegExp(`cache key of ${f.id}: opts\\.self is a circular reference .*map the value to an acyclic part`),
     )
   })
 

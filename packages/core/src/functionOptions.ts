@@ -1,7 +1,7 @@
 import { parseSync } from 'oxc-parser'
 import type { AnnotatedFunction, AstNode } from './annotations'
 import { type Diagnostic, diagnosticAt } from './diagnostics'
-import { functionOptionNames, validateFunctionOptions } from '@persist/runtime/options'
+import { functionOptionNames, suggest, validateFunctionOptions } from '@persist/runtime/options'
 
 /** Options the build reads and the runtime never sees: `allowImpure` silences the analysis' impurity warnings. */
 const BUILD_OPTION_NAMES = ['allowImpure'] as const
@@ -67,7 +67,7 @@ export function checkFunctionOptions(fn: AnnotatedFunction, code: string, file: 
       continue
     }
     if (!knownNames.includes(name)) {
-      const close = closest(name, knownNames)
+      const close = suggest(name, knownNames)
       diagnostics.push(
         error(
           'PERSIST_OPTIONS_UNKNOWN',
@@ -207,29 +207,6 @@ function checkValue(name: string, value: StaticValue, where: string): string | u
   } catch (error) {
     return error instanceof TypeError ? error.message.replace(/^persist: /, '') : String(error)
   }
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
-}
-
-/** The known name closest to `name`, if it is close enough to be a typo. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of known) {
-    const distance = levenshtein(name.toLowerCase(), candidate.toLowerCase())
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
 }
 
 /**
