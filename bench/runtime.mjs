@@ -114,11 +114,14 @@ const report = (what, value, target) => {
   const big = new Float64Array(32 * 1024 * 1024)
   for (let i = 0; i < big.length; i += 4096) big[i] = i
   const bytes = big.byteLength
+  // Page-cache writes of 256 MB swing widely on a shared machine (writeback, other processes): more rounds than
+  // the small-value races, so that the medians hold.
+  const LARGE_ROUNDS = 7
   /** Store and load times (ms) of `value` through a disk-only persisted function, and raw fs times of the bytes. */
   const measure = (label, value, check) => {
     const times = { store: [], load: [], rawWrite: [], rawRead: [] }
-    for (let round = 0; round < 4; round++) {
-      rmSync(join(root, 'persist', `bench__large.ts#${label}`), { recursive: true, force: true })
+    const persistDir = join(root, 'persist', `bench__large.ts#${label}`)
+    for (let round = 0; round < LARGE_ROUNDS; round++) {
       const rawFile = join(root, `raw-${label}-${round}.bin`)
       const timed = (list, fn) => {
         globalThis.gc?.()
@@ -127,7 +130,6 @@ const report = (what, value, target) => {
         list.push(performance.now() - start)
         return result
       }
-      // Alternate who goes first: dirty pages left by one writer slow down the next one.
       const persistWrite = () => {
         const writer = persistedFunction(`bench/large.ts#${label}`, ['n'], () => value, { options: () => ({ store: 'disk' }) })
         timed(times.store, () => writer(round))
@@ -140,9 +142,12 @@ const report = (what, value, target) => {
         if (!check(timed(times.load, () => reader(round)))) throw new Error('large value did not round-trip')
       }
       const rawRead = () => timed(times.rawRead, () => readFileSync(rawFile))
-      const steps = round % 2 === 0 ? [persistWrite, rawWrite, persistRead, rawRead] : [rawWrite, persistWrite, rawRead, persistRead]
-      for (const step of steps) step()
-      rmSync(rawFile)
+      // Each side writes, reads back and deletes its file before the other writes: a write that finds the other's
+      // fresh 256 MB still dirty in the page cache is slowed down, which would favour whichever side went first.
+      // Who goes first alternates anyway.
+      const persistPair = () => (persistWrite(), persistRead(), rmSync(persistDir, { recursive: true, force: true }))
+      const rawPair = () => (rawWrite(), rawRead(), rmSync(rawFile))
+      for (const pair of round % 2 === 0 ? [persistPair, rawPair] : [rawPair, persistPair]) pair()
     }
     return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]))
   }

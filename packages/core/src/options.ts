@@ -55,7 +55,8 @@ export interface Options {
    */
   tsconfig?: string | false
   /**
-   * Directory where the analysis keeps per-file results between builds, or `false` to keep them in memory only.
+   * Directory where the analysis keeps per-file results and the rewritten modules between builds, or `false` to
+   * keep them in memory only.
    * @default `<cache dir>/analysis`
    */
   analysisCache?: string | false

@@ -7,13 +7,13 @@ import type { Diagnostic } from './diagnostics'
 import type { OptionsResolved } from './options'
 import type { PersistedFunction, TransformResult, TransformSourceMap } from './transform'
 import { type FileStamp, readCacheFile, writeCacheFile } from './analysis/diskCache'
-import { isStampTrusted, readStamped } from './analysis/fileStamp'
+import { isStampTrusted, readStamped, stampOf } from './analysis/fileStamp'
 import { hashParts, sha256 } from './analysis/hash'
 import { isMemoValid, statDirMtime } from './analysis/resultMemo'
 import { tsconfigInEffect } from './analysis/tsconfigPath'
 
 /** Bumped whenever what an entry holds or how it is keyed changes. */
-const OUTPUT_FORMAT = 2
+const OUTPUT_FORMAT = 4
 /** Entries kept on disk at most (a build's own come first). */
 const MAX_ENTRIES = 50_000
 /** Stands for the module's own text in a stored source map: it is the input, which a lookup has in hand. */
@@ -35,11 +35,17 @@ interface OutputEntry extends Omit<ReuseRecord, 'stamps'> {
 
 interface OutputFile {
   entries: Map<string, OutputEntry>
+  /** Stamps of modules read without `@persist` (no content hash needed): a warm build skips them after a stat. */
+  plain: Map<string, FileStamp>
+  /** Stamps of inputs and modules, so a check can trust a stat instead of reading. */
   stamps: Map<string, FileStamp>
 }
 
 const isOutputFile = (v: unknown): v is OutputFile =>
-  v instanceof Object && (v as OutputFile).entries instanceof Map && (v as OutputFile).stamps instanceof Map
+  v instanceof Object &&
+  (v as OutputFile).entries instanceof Map &&
+  (v as OutputFile).plain instanceof Map &&
+  (v as OutputFile).stamps instanceof Map
 
 /** A source map read back from the cache: serialises exactly as the map the transform generated. */
 class StoredSourceMap implements TransformSourceMap {
@@ -68,6 +74,21 @@ export interface OutputCache {
    * and persist itself. Loads neither the parser nor the analyzer.
    */
   lookup(file: string, code: string, sourcemap: boolean): TransformResult | undefined
+  /**
+   * The same answer for a bundler that has not read the module yet, from a stat alone: the cached output, `'plain'`
+   * for a module known to have no `@persist`, or `undefined` when the module must be read (its stat is not trusted,
+   * it is new, or a source map needs its text).
+   */
+  probe(file: string, sourcemap: boolean): TransformResult | 'plain' | undefined
+  /**
+   * Reads a module (undefined when it cannot be read), keeping its stat so the `lookup` or `markPlain` that
+   * follows can stamp it for the next build's `probe`.
+   */
+  readModule(file: string): string | undefined
+  /** Remembers that a module just read with `readModule` has no `@persist`. */
+  markPlain(file: string): void
+  /** Whether the cache knows no module at all (a cold build: the parser and analyzer will be needed). */
+  isEmpty(): boolean
   /** Remembers a transform's output with what its analysis read; written to disk by `flush`. */
   store(file: string, code: string, sourcemap: boolean, result: TransformResult, record: ReuseRecord): void
   /** Writes the cache when it changed; throws when it cannot (the caller turns that into a warning). */
@@ -91,34 +112,61 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
   const dirMtimes = new Map<string, number>()
 
   const load = (): OutputFile =>
-    (loaded ??= (file && readCacheFile(file, formatKey, isOutputFile)) || { entries: new Map(), stamps: new Map() })
+    (loaded ??= (file && readCacheFile(file, formatKey, isOutputFile)) || { entries: new Map(), plain: new Map(), stamps: new Map() })
 
-  /** The content hash of an input, from its stamp when the stat allows, else from its bytes. */
+  const startLookup = () => {
+    if (building) return
+    hashes.clear()
+    dirMtimes.clear()
+  }
+  /** The last module read by `readModule`, stamped once its content hash is known (or it proves plain). */
+  let lastRead: { module: string; stat: fs.Stats; readAt: number } | undefined
+  const takeRead = (module: string) => {
+    const read = lastRead?.module === module ? lastRead : undefined
+    lastRead = undefined
+    return read
+  }
+  /** Records what a read found, so the next build can trust a stat; a stamp still trusted is kept (nothing to write). */
+  const noteStamp = (stamps: Map<string, FileStamp>, input: string, stamp: FileStamp, stat: fs.Stats) => {
+    const current = stamps.get(input)
+    if (current && current.contentHash === stamp.contentHash && isStampTrusted(current, stat)) return
+    stamps.set(input, stamp)
+    dirty = true
+  }
+  /** The content hash of a file, from its stamp when the stat allows, else from its bytes. */
   const contentHash = (input: string): string | undefined => {
     if (hashes.has(input)) return hashes.get(input)
-    const { stamps } = load()
     let hash: string | undefined
     const stat = fs.statSync(input, { throwIfNoEntry: false })
     if (stat?.isFile()) {
-      const stamp = stamps.get(input)
+      const stamp = load().stamps.get(input)
       if (stamp && isStampTrusted(stamp, stat)) hash = stamp.contentHash
       else {
-        const read = readStamped(input, stat)
-        if (read) {
-          stamps.set(input, read.stamp)
-          dirty = true
-        }
-        hash = read?.hash
+        const fresh = readStamped(input, stat)
+        if (fresh) noteStamp(load().stamps, input, fresh.stamp, stat)
+        hash = fresh?.hash
       }
     }
     hashes.set(input, hash)
     return hash
   }
+  const output = (entry: OutputEntry, code: string | undefined): TransformResult => ({
+    code: entry.code,
+    map: entry.map && code !== undefined ? storedSourceMap(entry.map, code) : undefined,
+    warnings: [...entry.warnings],
+    watchFiles: [...entry.watchFiles],
+    functions: entry.functions,
+  })
   const dirMtime = (dir: string): number => {
     let mtime = dirMtimes.get(dir)
     if (mtime === undefined) dirMtimes.set(dir, (mtime = statDirMtime(dir)))
     return mtime
   }
+  const isCurrent = (entry: OutputEntry | undefined, codeHash: string, sourcemap: boolean): entry is OutputEntry =>
+    !!entry &&
+    entry.optionsKey === optionsKeys[sourcemap ? 'map' : 'none'] &&
+    entry.codeHash === codeHash &&
+    isMemoValid(entry, contentHash, dirMtime)
 
   return {
     beginBuild() {
@@ -132,27 +180,59 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       dirMtimes.clear()
     },
     lookup(module, code, sourcemap) {
-      if (!building) {
-        hashes.clear()
-        dirMtimes.clear()
+      startLookup()
+      const codeHash = sha256(code)
+      const read = takeRead(module)
+      if (read) {
+        noteStamp(load().stamps, module, stampOf(read.stat, codeHash, read.readAt), read.stat)
+        hashes.set(module, codeHash)
       }
       const entry = load().entries.get(module)
-      if (!entry || entry.optionsKey !== optionsKeys[sourcemap ? 'map' : 'none'] || entry.codeHash !== sha256(code)) return undefined
-      if (!isMemoValid(entry, contentHash, dirMtime)) return undefined
-      return {
-        code: entry.code,
-        map: entry.map && storedSourceMap(entry.map, code),
-        warnings: [...entry.warnings],
-        watchFiles: [...entry.watchFiles],
-        functions: entry.functions,
+      return isCurrent(entry, codeHash, sourcemap) ? output(entry, code) : undefined
+    },
+    probe(module, sourcemap) {
+      startLookup()
+      const stat = fs.statSync(module, { throwIfNoEntry: false })
+      if (!stat?.isFile()) return undefined
+      const { entries, plain, stamps } = load()
+      const plainStamp = plain.get(module)
+      if (plainStamp && isStampTrusted(plainStamp, stat)) return 'plain'
+      // The map's `sourcesContent` is the module's text: it has to be read.
+      if (sourcemap) return undefined
+      const stamp = stamps.get(module)
+      if (!stamp || !isStampTrusted(stamp, stat)) return undefined
+      hashes.set(module, stamp.contentHash)
+      const entry = entries.get(module)
+      return isCurrent(entry, stamp.contentHash, sourcemap) ? output(entry, undefined) : undefined
+    },
+    readModule(module) {
+      startLookup()
+      lastRead = undefined
+      const readAt = Date.now()
+      try {
+        const stat = fs.statSync(module)
+        const code = fs.readFileSync(module, 'utf8')
+        lastRead = { module, stat, readAt }
+        return code
+      } catch {
+        return undefined
       }
     },
+    isEmpty() {
+      const { entries, plain } = load()
+      return entries.size === 0 && plain.size === 0
+    },
+    markPlain(module) {
+      const read = takeRead(module)
+      if (read) noteStamp(load().plain, module, stampOf(read.stat, '', read.readAt), read.stat)
+    },
     store(module, code, sourcemap, result, record) {
-      const { entries, stamps } = load()
+      const { entries, plain, stamps } = load()
       const map = result.map && Object.entries(result.map).map(([key, value]): [string, unknown] =>
         key === 'sourcesContent' && Array.isArray(value) && value.length === 1 && value[0] === code ? [key, [OWN_SOURCE]] : [key, value],
       )
       entries.delete(module)
+      plain.delete(module)
       entries.set(module, {
         codeHash: sha256(code),
         optionsKey: optionsKeys[sourcemap ? 'map' : 'none'],
@@ -171,10 +251,11 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
     flush() {
       if (!file || !loaded || !dirty) return
       const entries = new Map([...loaded.entries].slice(-MAX_ENTRIES))
-      const used = new Set<string>()
+      const plain = new Map([...loaded.plain].slice(-MAX_ENTRIES))
+      const used = new Set<string>([...entries.keys(), ...plain.keys()])
       for (const entry of entries.values()) for (const [input] of entry.inputs) used.add(input)
       const stamps = new Map([...loaded.stamps].filter(([input]) => used.has(input)))
-      writeCacheFile(file, formatKey, { entries, stamps } satisfies OutputFile)
+      writeCacheFile(file, formatKey, { entries, plain, stamps } satisfies OutputFile)
       dirty = false
     },
   }

@@ -69,6 +69,13 @@ export function createPersistContext(rawOptions: Options = {}) {
     setBundlerRoot(root: string | undefined): void {
       if (!analyzer && !outputs) options = resolveOptions(rawOptions, root)
     },
+    /**
+     * Starts loading the parser and the analyzer in the background when the output cache knows nothing: a cold
+     * build needs them, and loading overlaps the bundler's own start.
+     */
+    prefetch(): void {
+      if (getOutputs().isEmpty()) loadCore().catch(() => {})
+    },
     /** A build starts: the output cache and the analyzer check each input once until `finish`. */
     beginBuild(): void {
       building = true
@@ -83,6 +90,23 @@ export function createPersistContext(rawOptions: Options = {}) {
       const result = getOutputs().lookup(path.resolve(cleanPath(id)), code, sourcemap)
       if (result) remember(id, result)
       return result
+    },
+    /**
+     * What the output cache knows about a module the bundler has not read, from a stat: its rewrite, `'plain'`
+     * (no `@persist`), or `undefined` (read it with `readModule`).
+     */
+    probe(id: string, sourcemap = true): TransformResult | 'plain' | undefined {
+      const known = getOutputs().probe(path.resolve(cleanPath(id)), sourcemap)
+      if (known && known !== 'plain') remember(id, known)
+      return known
+    },
+    /** Reads a module for a bundler that leaves reading to the plugin (esbuild's `onLoad`), for `probe` to know it next time. */
+    readModule(id: string): string | undefined {
+      return getOutputs().readModule(path.resolve(cleanPath(id)))
+    },
+    /** A module just read with `readModule` has no `@persist`. */
+    markPlain(id: string): void {
+      getOutputs().markPlain(path.resolve(cleanPath(id)))
     },
     /**
      * Rewrites one module (with a source map unless `sourcemap` is false) and remembers its dependencies; throws

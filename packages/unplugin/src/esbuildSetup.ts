@@ -17,23 +17,38 @@ export function setupEsbuild(ctx: PersistContext, build: PluginBuild): void {
   const filter = /\.[cm]?[jt]sx?$/
   // Without `sourcemap` esbuild drops input maps: making them would be wasted work.
   const sourcemap = !!build.initialOptions.sourcemap
+  ctx.prefetch()
+  /** Paths already handed to esbuild's watcher in this build. */
+  const watched = new Set<string>()
   build.onStart(() => {
+    watched.clear()
     ctx.beginBuild()
   })
   build.onLoad({ filter, namespace: 'file' }, (args) => {
     if (!isIncluded(args.path, options)) return undefined
+    // A warm build: a stat tells an unchanged module's rewrite, or that it has no `@persist`, without reading it.
+    const known = ctx.probe(args.path, sourcemap)
+    if (known === 'plain') return undefined
     // Synchronous: an async read costs more than the whole check on a typical module.
-    const code = readFileSync(args.path, 'utf8')
-    if (!ANNOTATION_RE.test(code)) return undefined
+    const code = known ? undefined : ctx.readModule(args.path)
     const toLoadResult = (result: TransformResult | undefined): OnLoadResult | undefined =>
       result && {
         contents: result.map ? `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}` : result.code,
         loader: LOADERS[path.extname(args.path)] ?? 'js',
         resolveDir: path.dirname(args.path),
-        watchFiles: result.watchFiles,
+        // The watcher's set is per build, and every onLoad runs again on a rebuild: each path once is enough (200
+        // modules reaching the same helpers would otherwise send thousands of paths).
+        watchFiles: result.watchFiles.filter((f) => !watched.has(f) && watched.add(f) !== undefined),
         warnings: result.warnings.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)),
       }
-    // A warm build answers from the output cache without a promise per module.
+    if (known) return toLoadResult(known)
+    // Unreadable: esbuild reports it as it would without the plugin.
+    if (code === undefined) return undefined
+    if (!ANNOTATION_RE.test(code)) {
+      ctx.markPlain(args.path)
+      return undefined
+    }
+    // Read, but unchanged since the last build: answered without a promise.
     const hit = ctx.cached(code, args.path, sourcemap)
     if (hit) return toLoadResult(hit)
     return ctx.transform(code, args.path, sourcemap).then(toLoadResult, (error: unknown) => {

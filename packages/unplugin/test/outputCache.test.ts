@@ -73,9 +73,14 @@ export function described(x: number) { return describe(x) }
     fs.writeFileSync(path.join(root, name), text)
   }
   // Sources older than the window in which a stat cannot be trusted, as in a real project.
-  const past = new Date(Date.now() - 60_000)
-  for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) fs.utimesSync(path.join(root, entry), past, past)
+  for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) backdate(root, entry)
   return root
+}
+
+/** Sets a file's times a minute back, as for a file edited long before the build. */
+function backdate(root: string, file: string) {
+  const past = new Date(Date.now() - 60_000)
+  fs.utimesSync(path.join(root, file), past, past)
 }
 
 /** What a build with no cache at all emits: the reference a cached build must match exactly. */
@@ -98,42 +103,69 @@ describe('the transform-output cache (esbuild, fresh processes)', () => {
     expect(warmNoMap.parserLoaded).toBe(false)
     expect(warmNoMap.code).toBe(uncached(root, {}, 'none'))
   })
+})
 
+describe('a cache directory that cannot be written', () => {
+  it('builds the same output and warns once', () => {
+    const root = createProject()
+    // A file where the directory should be: every write fails.
+    const built = buildInChild(root, { analysisCache: path.join(root, 'package.json', 'cache') }, 'none')
+    expect(built.code).toBe(uncached(root, {}, 'none'))
+    const cacheWarnings = built.warnings.filter((w) => w.includes('could not write'))
+    expect(cacheWarnings).toHaveLength(1)
+    expect(cacheWarnings[0]).toMatch(/builds still work/)
+  })
+})
+
+// With esbuild's `sourcemap` the module is read and its content hash looked up; without, a stat decides first.
+describe.each(['inline', 'none'] as const)('the transform-output cache, sourcemap %s', (sourcemap) => {
   it('is not reused after an edit to a helper two modules away: the new hash appears', () => {
     const root = createProject()
-    const before = hashesOf(buildInChild(root).code)
+    const before = hashesOf(buildInChild(root, {}, sourcemap).code)
     fs.writeFileSync(path.join(root, 'src/scale.ts'), 'export const FACTOR = 4\n')
-    const after = buildInChild(root)
+    // An old mtime: the stat must differ from the stamp, not merely fall in the window where stats are not trusted.
+    backdate(root, 'src/scale.ts')
+    const after = buildInChild(root, {}, sourcemap)
     expect(after.parserLoaded).toBe(true)
     expect(hashesOf(after.code)[0]).not.toBe(before[0])
     expect(hashesOf(after.code)[1]).toBe(before[1])
-    expect(after.code).toBe(uncached(root))
+    expect(after.code).toBe(uncached(root, {}, sourcemap))
+  })
+
+  it('is not reused after an edit to the module itself', () => {
+    const root = createProject()
+    const before = hashesOf(buildInChild(root, {}, sourcemap).code)
+    const steps = path.join(root, 'src/steps.ts')
+    fs.writeFileSync(steps, fs.readFileSync(steps, 'utf8').replace('return scale(x)', 'return scale(x) + 1'))
+    backdate(root, 'src/steps.ts')
+    const after = buildInChild(root, {}, sourcemap)
+    expect(hashesOf(after.code)[0]).not.toBe(before[0])
+    expect(after.code).toBe(uncached(root, {}, sourcemap))
   })
 
   it('notices an edit that keeps the size and puts the old mtime back', () => {
     const root = createProject()
     const scale = path.join(root, 'src/scale.ts')
-    const before = hashesOf(buildInChild(root).code)
+    const before = hashesOf(buildInChild(root, {}, sourcemap).code)
     const { atime, mtime } = fs.statSync(scale)
     fs.writeFileSync(scale, 'export const FACTOR = 7\n')
     fs.utimesSync(scale, atime, mtime)
-    const after = buildInChild(root)
+    const after = buildInChild(root, {}, sourcemap)
     expect(hashesOf(after.code)[0]).not.toBe(before[0])
-    expect(after.code).toBe(uncached(root))
+    expect(after.code).toBe(uncached(root, {}, sourcemap))
   })
 
   it('is not reused when a new file wins the resolution of an import', () => {
     const root = createProject()
-    const before = hashesOf(buildInChild(root).code)
+    const before = hashesOf(buildInChild(root, {}, sourcemap).code)
     // `./helper` resolved to helper.js; a helper.ts next to it comes first now (for esbuild too).
     const added = path.join(root, 'src/helper.ts')
     fs.writeFileSync(added, 'export function describe(x: number) { return `number ${x}` }\n')
-    const past = new Date(Date.now() - 60_000)
-    fs.utimesSync(added, past, past)
-    const after = buildInChild(root)
+    backdate(root, 'src/helper.ts')
+    const after = buildInChild(root, {}, sourcemap)
     expect(hashesOf(after.code)[1]).not.toBe(before[1])
     expect(hashesOf(after.code)[0]).toBe(before[0])
-    expect(after.code).toBe(uncached(root))
+    expect(after.code).toBe(uncached(root, {}, sourcemap))
   })
 
   it.each([
@@ -142,34 +174,51 @@ describe('the transform-output cache (esbuild, fresh processes)', () => {
     ['strict', { strict: true }],
   ])('is not reused when the plugin option %s changes', (_name, options) => {
     const root = createProject()
-    buildInChild(root)
-    const changed = buildInChild(root, options)
+    buildInChild(root, {}, sourcemap)
+    const changed = buildInChild(root, options, sourcemap)
     expect(changed.parserLoaded).toBe(true)
-    expect(changed.code).toBe(uncached(root, options))
+    expect(changed.code).toBe(uncached(root, options, sourcemap))
     // And back: the first options' output again, exactly.
-    expect(buildInChild(root).code).toBe(uncached(root))
+    expect(buildInChild(root, {}, sourcemap).code).toBe(uncached(root, {}, sourcemap))
   })
 
   it('is not reused when root changes (function ids are relative to it)', () => {
     const root = createProject()
-    const first = buildInChild(root)
+    const first = buildInChild(root, {}, sourcemap)
     // The same cache directory, shared by both roots.
     const options = { root: path.join(root, 'src'), analysisCache: path.join(root, 'node_modules/.cache/persist/analysis') }
-    const changed = buildInChild(root, options)
+    const changed = buildInChild(root, options, sourcemap)
     expect(changed.code).not.toBe(first.code)
     expect(changed.code).toMatch(/id: "steps\.ts#scaled"/)
-    expect(changed.code).toBe(uncached(root, options))
+    expect(changed.code).toBe(uncached(root, options, sourcemap))
   })
 
   it('treats a corrupt cache file as a miss', () => {
     const root = createProject()
-    const cold = buildInChild(root)
+    const cold = buildInChild(root, {}, sourcemap)
     const file = path.join(root, 'node_modules/.cache/persist/analysis/outputs.bin')
     const bytes = fs.readFileSync(file)
     bytes[bytes.length - 10] ^= 0xff
     fs.writeFileSync(file, bytes)
-    const warm = buildInChild(root)
+    const warm = buildInChild(root, {}, sourcemap)
     expect(warm.parserLoaded).toBe(true)
     expect(warm.code).toBe(cold.code)
+  })
+
+  it('picks up an annotation added to a module that had none, and drops one removed', () => {
+    const root = createProject()
+    buildInChild(root, {}, sourcemap)
+    const math = path.join(root, 'src/math.ts')
+    fs.writeFileSync(math, fs.readFileSync(math, 'utf8').replace('export function scale', '/* @persist */\nexport function scale'))
+    backdate(root, 'src/math.ts')
+    const added = buildInChild(root, {}, sourcemap)
+    expect(added.code).toMatch(/id: "src\/math\.ts#scale"/)
+    expect(added.code).toBe(uncached(root, {}, sourcemap))
+    const steps = path.join(root, 'src/steps.ts')
+    fs.writeFileSync(steps, fs.readFileSync(steps, 'utf8').replaceAll('/* @persist */\n', ''))
+    backdate(root, 'src/steps.ts')
+    const removed = buildInChild(root, {}, sourcemap)
+    expect(removed.code).not.toMatch(/id: "src\/steps\.ts#/)
+    expect(removed.code).toBe(uncached(root, {}, sourcemap))
   })
 })

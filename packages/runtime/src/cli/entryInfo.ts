@@ -4,9 +4,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { deserialize } from 'node:v8'
-import { crc32 } from 'node:zlib'
 import { readEntryHead } from '../stores/disk'
-import { CorruptEntryError, CRC_COVERED_HEADER_BYTES, ENTRY_HEADER_BYTES, parseEntryMeta, readHeader } from '../value/entryFile'
+import { CorruptEntryError, ENTRY_HEADER_BYTES, entryChecksum, parseEntryMeta, readHeader } from '../value/entryFile'
 
 /** What a listing shows of an entry. */
 export interface EntryInfo {
@@ -70,15 +69,15 @@ export function checkEntryFile(path: string): EntryCheck {
     const headerBytes = Buffer.alloc(ENTRY_HEADER_BYTES)
     const read = readSync(fd, headerBytes, 0, ENTRY_HEADER_BYTES, 0)
     const header = readHeader(headerBytes.subarray(0, read), size)
-    let crc = crc32(headerBytes.subarray(0, CRC_COVERED_HEADER_BYTES))
+    const checksum = entryChecksum(header, headerBytes)
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size - ENTRY_HEADER_BYTES, 1)))
     for (let position = ENTRY_HEADER_BYTES; position < size; ) {
       const length = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position)
       if (length === 0) return { state: 'corrupt', reason: 'shorter than its header says' }
-      crc = crc32(chunk.subarray(0, length), crc)
+      checksum.update(chunk.subarray(0, length))
       position += length
     }
-    return crc === header.crc ? { state: 'ok' } : { state: 'corrupt', reason: 'checksum mismatch' }
+    return checksum.digest().equals(header.checksum) ? { state: 'ok' } : { state: 'corrupt', reason: 'checksum mismatch' }
   } catch (error) {
     if (error instanceof CorruptEntryError) return { state: 'corrupt', reason: error.message }
     return { state: 'unreadable', reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }

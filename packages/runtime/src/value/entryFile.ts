@@ -1,23 +1,28 @@
 /**
  * Bytes of one cache entry: a 48-byte header, optional metadata as JSON, the call's arguments (v8, when small)
- * and the payload. The header holds a magic, the format version, the section lengths, the times and a crc32 of
+ * and the payload. The header holds a magic, the format version, the section lengths, the times and a checksum of
  * everything, so a truncated, zero-length, bit-flipped or foreign file is recognised and treated as a miss.
  *
- *   0 "PRST" · 4 format version · 5 codec (0 v8, 1 json, 2 custom) · 6 flags (1 tagged types, 2 args, 4 raw)
- *   8 meta length u32 · 12 args length u32 · 16 payload length u48 · 24 createdAt f64 · 32 durationMs f64
- *   40 crc32 of bytes 0–39 and everything after the header · 44 reserved
+ *   0 "PRST" · 4 format version · 5 codec (0 v8, 1 json, 2 custom) · 6 flags (1 tagged types, 2 args, 4 raw,
+ *   8 blobs) · 7 checksum kind (0 crc32, 1 poly1305: value/checksum.ts) · 8 meta length u32 · 12 args length u32
+ *   16 payload length u48 · 24 createdAt f64 · 32 durationMs f64
+ *   40 checksum (8 bytes) of bytes 0–39 and everything after the header
+ *
+ * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read.
  */
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
-import { crc32 } from 'node:zlib'
 import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
+import { CHECKSUM_BYTES, checksumKindFor, createChecksum, type Checksum } from './checksum'
 import { blobTypeOf, prepareValue, reviveValue } from './faithful'
 
-export const ENTRY_FORMAT = 1
+export const ENTRY_FORMAT = 2
+/** Format 1 entries (crc32 only) are still valid: they are read, never written. */
+const READABLE_FORMATS = new Set([1, ENTRY_FORMAT])
 const MAGIC = 0x54535250 // "PRST" little-endian
 const HEADER_BYTES = 48
 /**
- * The crc32 at byte 40 covers the header before it, then everything after the header: a checker reading in chunks
- * (`persist verify`) starts with `crc32(header.subarray(0, CRC_COVERED_HEADER_BYTES))`.
+ * The checksum at byte 40 covers the header before it, then everything after the header: a checker reading in
+ * chunks (`persist verify`) starts with `entryChecksum(header, headerBytes)`, which has taken these bytes in.
  */
 export const CRC_COVERED_HEADER_BYTES = 40
 /** Arguments are kept in the entry (for `entries()`) only when this small. */
@@ -150,12 +155,14 @@ export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unkn
   header.writeUIntLE(payloadLength, 16, 6)
   header.writeDoubleLE(meta.createdAt, 24)
   header.writeDoubleLE(meta.durationMs, 32)
-  let crc = crc32(header.subarray(0, CRC_COVERED_HEADER_BYTES))
-  crc = crc32(metaBytes, crc)
-  crc = crc32(argsBytes, crc)
-  crc = crc32(payload, crc)
-  for (const part of blobParts) crc = crc32(part, crc)
-  header.writeUInt32LE(crc, CRC_COVERED_HEADER_BYTES)
+  header[7] = checksumKindFor(CRC_COVERED_HEADER_BYTES + metaBytes.length + argsBytes.length + payloadLength)
+  const checksum = createChecksum(header[7])!
+  checksum.update(header.subarray(0, CRC_COVERED_HEADER_BYTES))
+  checksum.update(metaBytes)
+  checksum.update(argsBytes)
+  checksum.update(payload)
+  for (const part of blobParts) checksum.update(part)
+  checksum.digest().copy(header, CRC_COVERED_HEADER_BYTES)
   return {
     parts: [header, metaBytes, argsBytes, payload, ...blobParts],
     bytes: HEADER_BYTES + metaBytes.length + argsBytes.length + payloadLength,
@@ -170,7 +177,9 @@ export interface EntryHeader {
   payloadLength: number
   createdAt: number
   durationMs: number
-  crc: number
+  checksumKind: number
+  /** The CHECKSUM_BYTES bytes of the checksum (a view into the header bytes it was read from). */
+  checksum: Buffer
   /** Offset of the payload: header, metadata and arguments come before it. */
   payloadStart: number
 }
@@ -182,7 +191,8 @@ export function readHeader(bytes: Uint8Array, fileSize: number): EntryHeader {
   if (fileSize < HEADER_BYTES || bytes.length < HEADER_BYTES) throw new CorruptEntryError(`too short (${fileSize} bytes)`)
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, HEADER_BYTES)
   if (view.readUInt32LE(0) !== MAGIC) throw new CorruptEntryError('not a persist entry (wrong magic bytes)')
-  if (view[4] !== ENTRY_FORMAT) throw new CorruptEntryError(`entry format ${view[4]} (this runtime reads ${ENTRY_FORMAT})`)
+  if (!READABLE_FORMATS.has(view[4]!)) throw new CorruptEntryError(`entry format ${view[4]} (this runtime reads ${[...READABLE_FORMATS].join(' and ')})`)
+  if (view[4] === 1 && view[7] !== 0) throw new CorruptEntryError('format 1 entry with a checksum kind')
   const metaLength = view.readUInt32LE(8)
   const argsLength = view.readUInt32LE(12)
   const payloadLength = view.readUIntLE(16, 6)
@@ -198,7 +208,8 @@ export function readHeader(bytes: Uint8Array, fileSize: number): EntryHeader {
     payloadLength,
     createdAt: view.readDoubleLE(24),
     durationMs: view.readDoubleLE(32),
-    crc: view.readUInt32LE(CRC_COVERED_HEADER_BYTES),
+    checksumKind: view[7]!,
+    checksum: view.subarray(CRC_COVERED_HEADER_BYTES, CRC_COVERED_HEADER_BYTES + CHECKSUM_BYTES),
     payloadStart,
   }
 }
@@ -217,11 +228,11 @@ export function decodeParts(
   /** The bytes sit in a reused buffer: copy them out before user code runs. */
   transient = false,
 ): DecodedEntry {
-  let crc = crc32(headerBytes.subarray(0, CRC_COVERED_HEADER_BYTES))
-  crc = crc32(middle, crc)
+  const checksum = entryChecksum(header, headerBytes)
+  checksum.update(middle)
   const pieces = Array.isArray(payload) ? payload : [payload]
-  for (const piece of pieces) crc = crc32(piece, crc)
-  if (crc !== header.crc) throw new CorruptEntryError('checksum mismatch')
+  for (const piece of pieces) checksum.update(piece)
+  if (!checksum.digest().equals(header.checksum)) throw new CorruptEntryError('checksum mismatch')
   if (header.codec !== format.codec) {
     throw new CorruptEntryError(`written with codec ${header.codec}, the function now uses ${format.codec}`)
   }
@@ -249,6 +260,17 @@ export function decodeParts(
     ...(meta.scope === undefined ? {} : { scope: meta.scope }),
     ...(meta.outFiles === undefined ? {} : { outFiles: checkedOutFiles(meta.outFiles) }),
   }
+}
+
+/**
+ * The checksum of an entry with the header's covered bytes already taken in: feed it everything after the header,
+ * then compare its digest with `header.checksum`. Throws CorruptEntryError for a kind this Node cannot compute.
+ */
+export function entryChecksum(header: EntryHeader, headerBytes: Uint8Array): Checksum {
+  const checksum = createChecksum(header.checksumKind)
+  if (checksum === undefined) throw new CorruptEntryError(`checksum kind ${header.checksumKind} is unknown or unavailable in this Node`)
+  checksum.update(headerBytes.subarray(0, CRC_COVERED_HEADER_BYTES))
+  return checksum
 }
 
 function checkedOutFiles(records: unknown): OutFileRecord[] {
