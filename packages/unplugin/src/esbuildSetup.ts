@@ -8,7 +8,8 @@ const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts
 
 /**
  * A native esbuild `onLoad`, instead of unplugin's generic adapter which loads every module in JS: files without
- * `@persist` return `undefined` right after a read, so esbuild handles them as if the plugin were not there.
+ * `@persist` return `undefined` right after a read (after a stat, once known), so esbuild handles them as if the
+ * plugin were not there; unchanged annotated modules come from the output cache.
  */
 export function setupEsbuild(ctx: PersistContext, build: PluginBuild): void {
   ctx.setBundlerRoot(build.initialOptions.absWorkingDir)
