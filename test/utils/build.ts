@@ -100,22 +100,11 @@ export const build: Record<Bundler, (input: BuildInput) => Promise<string>> = {
   async webpack({ root, entry, outDir, plugin }) {
     const { default: webpack } = await import('webpack')
     const compiler = webpack({
-      context: root,
-      mode: 'production',
-      target: 'node20',
-      devtool: 'source-map',
-      entry: path.join(root, entry),
-      optimization: { minimize: false },
+      ...webpackLikeConfig(root, entry, outDir),
       experiments: { outputModule: true },
-      output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module', library: { type: 'module' } },
-      externalsType: 'module',
-      externals: ['@persist/runtime'],
-      externalsPresets: { node: true },
       resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
       module: { rules: [{ test: /\.ts$/, loader: createRequire(import.meta.url).resolve('esbuild-loader'), options: { loader: 'ts', target: 'node20' } }] },
       plugins: [persistWebpack(plugin)],
-      infrastructureLogging: { level: 'none' },
-      stats: 'none',
     })
     await runCompiler(compiler)
     return path.join(outDir, 'main.mjs')
@@ -124,16 +113,7 @@ export const build: Record<Bundler, (input: BuildInput) => Promise<string>> = {
   async rspack({ root, entry, outDir, plugin }) {
     const { rspack } = await import('@rspack/core')
     const compiler = rspack({
-      context: root,
-      mode: 'production',
-      target: 'node20',
-      devtool: 'source-map',
-      entry: path.join(root, entry),
-      optimization: { minimize: false },
-      output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module', library: { type: 'module' } },
-      externalsType: 'module',
-      externals: ['@persist/runtime'],
-      externalsPresets: { node: true },
+      ...webpackLikeConfig(root, entry, outDir),
       resolve: { extensions: ['.ts', '.js'] },
       module: {
         rules: [
@@ -145,12 +125,28 @@ export const build: Record<Bundler, (input: BuildInput) => Promise<string>> = {
         ],
       },
       plugins: [persistRspack(plugin)],
-      infrastructureLogging: { level: 'none' },
-      stats: 'none',
     })
     await runCompiler(compiler as unknown as CompilerLike)
     return path.join(outDir, 'main.mjs')
   },
+}
+
+/** What webpack and rspack builds share: a Node ESM library with source maps, the runtime left external. */
+function webpackLikeConfig(root: string, entry: string, outDir: string) {
+  return {
+    context: root,
+    mode: 'production' as const,
+    target: 'node20' as const,
+    devtool: 'source-map' as const,
+    entry: path.join(root, entry),
+    optimization: { minimize: false },
+    output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module' as const, library: { type: 'module' as const } },
+    externalsType: 'module' as const,
+    externals: ['@persist/runtime'],
+    externalsPresets: { node: true },
+    infrastructureLogging: { level: 'none' as const },
+    stats: 'none' as const,
+  }
 }
 
 interface CompilerLike {

@@ -1,25 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { checkEntryFile } from '../src/cli/entryInfo'
 import { ChecksumKind, createChecksum } from '../src/value/checksum'
-import { persistedFn, useSandbox } from './helpers'
+import { entryFiles, persistedFn, useSandbox } from './helpers'
 
 /** Large entries carry a poly1305 checksum instead of crc32 (value/checksum.ts): the same guarantees must hold. */
-
-function entryFiles(root: string): string[] {
-  const out: string[] = []
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name)
-      if (statSync(path).isDirectory()) walk(path)
-      else if (name !== 'CACHEDIR.TAG') out.push(path)
-    }
-  }
-  if (existsSync(root)) walk(root)
-  return out
-}
 
 const flipByte = (at: (size: number) => number) => (file: string) => {
   const bytes = readFileSync(file)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach } from 'vitest'
@@ -58,4 +58,18 @@ export function persistedFn<A extends unknown[], R>(
   } as ((...args: A) => R) & { calls: { count: number } }
   fn.calls = calls
   return link(fn, getRegistration)
+}
+
+/** Every file under a cache directory but its CACHEDIR.TAG: entries, and whatever else a test planted. */
+export function entryFiles(root: string): string[] {
+  const out: string[] = []
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) walk(path)
+      else if (name !== 'CACHEDIR.TAG') out.push(path)
+    }
+  }
+  if (existsSync(root)) walk(root)
+  return out
 }

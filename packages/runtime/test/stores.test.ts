@@ -4,20 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { configure, persisted } from '../src/index'
 import { toSegment } from '../src/stores/layout'
 import { Codec, decodeEntry } from '../src/value/entryFile'
-import { persistedFn, useSandbox } from './helpers'
-
-function entryFiles(root: string): string[] {
-  const out: string[] = []
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name)
-      if (statSync(path).isDirectory()) walk(path)
-      else if (name !== 'CACHEDIR.TAG') out.push(path)
-    }
-  }
-  if (existsSync(root)) walk(root)
-  return out
-}
+import { entryFiles, persistedFn, useSandbox } from './helpers'
 
 describe('disk layout', () => {
   const sandbox = useSandbox()

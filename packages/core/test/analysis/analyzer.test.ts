@@ -1,18 +1,9 @@
 import path from 'node:path'
-import { afterAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { createAnalyzer, functionId, HASH_FORMAT_VERSION } from '../../src/analyzer'
-import { createProject, type Project } from './project'
+import { type Project, useProjects } from './project'
 
-const projects: Project[] = []
-afterAll(() => {
-  for (const p of projects) p.remove()
-})
-
-function project(files: Record<string, string>): Project {
-  const p = createProject(files)
-  projects.push(p)
-  return p
-}
+const project = useProjects()
 
 const cycleProject = {
   'src/main.ts': "import { ping } from './ping'\nimport data from './data.json'\nimport { z } from 'zed'\n/* @persist */\nexport function main(x: number) { return ping(x) + data.k + z }\n",

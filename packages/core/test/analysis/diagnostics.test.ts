@@ -1,19 +1,10 @@
 import path from 'node:path'
-import { afterAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { createAnalyzer } from '../../src/analyzer'
 import { analyze } from '../../src/analyze'
-import { createProject, type Project } from './project'
+import { type Project, useProjects } from './project'
 
-const projects: Project[] = []
-afterAll(() => {
-  for (const p of projects) p.remove()
-})
-
-function project(files: Record<string, string>): Project {
-  const p = createProject(files)
-  projects.push(p)
-  return p
-}
+const project = useProjects()
 
 function diagnosticsOf(p: Project, options: { strict?: boolean } = {}, settings = {}) {
   const analyzer = createAnalyzer({ root: p.root, cacheDir: false, ...options })

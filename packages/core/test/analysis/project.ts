@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { afterAll } from 'vitest'
 
 /** A fixture project written to a fresh temporary directory. */
 export interface Project {
@@ -50,4 +51,17 @@ export function createProject(files: Record<string, string | null>): Project {
   }
   project.write(files)
   return project
+}
+
+/** A `project(files)` factory for one test file; every project it makes is removed after the file's tests. */
+export function useProjects(): (files: Record<string, string>) => Project {
+  const projects: Project[] = []
+  afterAll(() => {
+    for (const p of projects) p.remove()
+  })
+  return (files) => {
+    const p = createProject(files)
+    projects.push(p)
+    return p
+  }
 }
