@@ -35,8 +35,28 @@ export const hashOf = (): string => persisted(compute).hash
   return { root, helper, main }
 }
 
+let edits = 0
+
+/** Changes what the helper computes; every call writes new content. */
 function editHelper(helper: string): void {
-  fs.writeFileSync(helper, 'export function scale(n: number): number {\n  return n * 3\n}\n')
+  fs.writeFileSync(helper, `export function scale(n: number): number {\n  return n * ${3 + edits++}\n}\n`)
+}
+
+/**
+ * Edits the helper, and again every 500 ms until `rebuilt` settles: a watcher sets itself up asynchronously after a
+ * build, so a single edit made at once may land before it watches. Fails with a message after 60 s.
+ */
+async function editUntil<T>(helper: string, rebuilt: Promise<T>): Promise<T> {
+  let settled = false
+  const done = rebuilt.finally(() => {
+    settled = true
+  })
+  for (let waited = 0; !settled; waited += 500) {
+    if (waited >= 60_000) throw new Error('no rebuild within 60 s of editing the helper')
+    editHelper(helper)
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 500))])
+  }
+  return done
 }
 
 const HASH_RE = /hash: "([0-9a-f]+)"/
@@ -82,9 +102,7 @@ describe('a helper edit changes the hash of the functions using it', () => {
 
     await nextBuild()
     const before = emittedHash(outFile)
-    const rebuilt = nextBuild()
-    editHelper(helper)
-    await rebuilt
+    await editUntil(helper, nextBuild())
     expect(emittedHash(outFile)).not.toBe(before)
   })
 
@@ -131,7 +149,7 @@ describe('a helper edit changes the hash of the functions using it', () => {
     editHelper(helper)
     // The dev server learns about the edit from its file watcher; wait for it, without a restart.
     let after = before
-    for (let attempt = 0; attempt < 100 && after === before; attempt++) {
+    for (let attempt = 0; attempt < 600 && after === before; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100))
       after = (await load()).hashOf()
     }
@@ -157,8 +175,11 @@ describe('a helper edit changes the hash of the functions using it', () => {
     cleanups.push(() => void child.kill())
     const hashes: string[] = []
     let waiting: (() => void) | undefined
+    // Output arrives in chunks that may split a line: match over everything seen, not chunk by chunk.
+    let output = ''
     const onOutput = (chunk: Buffer) => {
-      for (const match of chunk.toString().matchAll(/HASH=([0-9a-f]+);/g)) hashes.push(match[1]!)
+      output += chunk.toString()
+      hashes.splice(0, hashes.length, ...Array.from(output.matchAll(/HASH=([0-9a-f]+);/g), (match) => match[1]!))
       waiting?.()
     }
     child.stdout.on('data', onOutput)
@@ -176,8 +197,7 @@ describe('a helper edit changes the hash of the functions using it', () => {
       })
 
     await hashCount(1)
-    editHelper(helper)
-    await hashCount(2)
+    await editUntil(helper, hashCount(2))
     expect(hashes[0]).toMatch(/^[0-9a-f]{16,}$/)
     expect(hashes[1]).not.toBe(hashes[0])
   })

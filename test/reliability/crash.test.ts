@@ -1,17 +1,31 @@
 import { spawn } from 'node:child_process'
-import { basename } from 'node:path'
+import { rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkEntries, entryFilesUnder, filesUnder, runWorker, useWorkspace, worker } from './helpers'
+import { checkEntries, entryFilesUnder, filesUnder, runWorker, until, useWorkspace, worker } from './helpers'
 
 const ENTRIES = 150
 const KILLS = 30
 
-/** Starts a writer and SIGKILLs it after a random delay; true when the kill landed before the writer finished. */
+/**
+ * Starts a writer and SIGKILLs it a random delay after its first body started (so a slow process start on a loaded
+ * machine cannot use up the delay); true when the kill landed before the writer finished.
+ */
 async function writeAndKill(args: string[], env: NodeJS.ProcessEnv, afterMs: number): Promise<boolean> {
-  const child = spawn(process.execPath, [worker, ...args], { env, stdio: 'ignore' })
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+  const started = join(env.PERSIST_DIR!, '..', `started-${Math.random().toString(36).slice(2)}`)
+  writeFileSync(started, '')
+  const child = spawn(process.execPath, [worker, ...args], { env: { ...env, STARTED_FILE: started }, stdio: 'ignore' })
+  let done = false
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => {
+      done = true
+      resolve(signal)
+    }),
+  )
+  await until(() => done || statSync(started).size > 0, 'the writer started a body or exited')
   await new Promise((resolve) => setTimeout(resolve, afterMs))
   child.kill('SIGKILL')
+  rmSync(started, { force: true })
   return (await exited) === 'SIGKILL'
 }
 
@@ -21,14 +35,14 @@ describe('a writer killed with SIGKILL at random moments', () => {
   it(`${KILLS} kills, mixing first writes and overwrites, sync and async: every entry reads back correct or is a miss`, async () => {
     let runs = 0
     let kills = 0
-    while (kills < KILLS && runs < KILLS * 4) {
+    while (kills < KILLS && runs < KILLS * 6) {
       runs++
       // Two runs in three overwrite what is there (refresh), so kills also land while an existing entry is being
       // replaced, and a writer always has work left when the kill comes: once the cache is full, an 'on' run only
       // reads, and may finish before its kill.
       const env = { ...workspace.env(), PERSIST_MODE: runs % 3 === 1 ? 'on' : 'refresh' }
       const flavour = runs % 2 === 0 ? 'async' : 'sync'
-      if (await writeAndKill(['write', '0', String(ENTRIES), flavour], env, 40 + Math.random() * 360)) kills++
+      if (await writeAndKill(['write', '0', String(ENTRIES), flavour], env, Math.random() * 200)) kills++
     }
     expect(kills).toBe(KILLS)
 

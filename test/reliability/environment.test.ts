@@ -79,8 +79,11 @@ describe('a cache directory that cannot hold entries: values are returned with o
     expect(warnings[0]).toMatch(/Fix: free some disk space/)
     expect(filesUnder(dir).filter((path) => basename(path).endsWith('.tmp'))).toEqual([])
     // What was written before the disk filled up is whole and is hit by the next process.
-    const again = callAll({ ...workspace.env(), PERSIST_DIR: dir, LOG_FILE: join(workspace.dir(), 'log') }, [1, 2])
+    const log = join(workspace.dir(), 'log')
+    writeFileSync(log, '')
+    const again = callAll({ ...workspace.env(), PERSIST_DIR: dir, LOG_FILE: log }, [1, 2])
     expect(again.warnings).toEqual([])
+    expect(readFileSync(log, 'utf8')).toBe('')
   })
 
   // Injected failures (fixtures/inject.mjs) run everywhere: no mount, and they work as root, whom chmod does not stop.

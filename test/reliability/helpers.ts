@@ -1,4 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process'
+import { stripVTControlCharacters } from 'node:util'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -77,7 +78,16 @@ export function entryFilesUnder(dir: string): string[] {
 
 /** Lines of a worker's stderr that are persist warnings. */
 export function warningLines(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.includes('persist'))
+  // A warning starts with `persist ` (coloured when CI sets FORCE_COLOR); a path that merely contains the word does not.
+  return stderr.split('\n').filter((line) => stripVTControlCharacters(line).startsWith('persist '))
 }
 
 export { spawn }
+
+/** Polls `condition` every 10 ms; fails with `what` after 20 s, so a test never hangs silently. */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 20_000) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}

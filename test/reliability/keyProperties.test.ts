@@ -223,14 +223,15 @@ describe('key encoding properties (wider value space)', () => {
         }
         const poisoned = place(value, path)
         fc.pre(placed !== undefined)
+        let error: unknown
         try {
           encodeValue(poisoned)
-          expect.unreachable('an unkeyable value was keyed')
-        } catch (error) {
-          expect(error).toBeInstanceOf(KeyEncodingError)
-          expect((error as KeyEncodingError).reason).toContain(reason)
-          expect((error as KeyEncodingError).path).toEqual(placed)
+        } catch (thrown) {
+          error = thrown
         }
+        expect(error, 'an unkeyable value was keyed').toBeInstanceOf(KeyEncodingError)
+        expect((error as KeyEncodingError).reason).toContain(reason)
+        expect((error as KeyEncodingError).path).toEqual(placed)
       }),
       { numRuns: 500 },
     )

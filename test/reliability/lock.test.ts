@@ -2,20 +2,13 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { filesUnder, runWorkerAsync, useWorkspace, warningLines, worker } from './helpers'
+import { filesUnder, runWorkerAsync, until, useWorkspace, warningLines, worker } from './helpers'
 
 const PROCESSES = 16
 const KEYS = ['0', '1', '2', '3', '4', '5']
 
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 20_000) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 

@@ -69,7 +69,9 @@ function b() {}
   })
 
   it('reports a nested function, which cannot be persisted', () => {
-    const { diagnostics } = find(`function outer() {\n  /* @persist */\n  function inner() {}\n}\n`)
+    const { functions, diagnostics } = find(`function outer() {\n  /* @persist */\n  function inner() {}\n}\n`)
+    expect(functions).toEqual([])
+    expect(diagnostics).toHaveLength(1)
     expect(diagnostics[0]).toMatchObject({ code: 'PERSIST_NOT_A_FUNCTION', line: 2, column: 3 })
   })
 
