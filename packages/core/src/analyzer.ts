@@ -1,8 +1,9 @@
 import path from 'node:path'
 import corePackage from '../package.json' with { type: 'json' }
-import { codeFingerprint } from './codeFingerprint'
-import type { Diagnostic } from './diagnostics'
+import { codeFingerprint, dependencyVersions } from './codeFingerprint'
+import { type Diagnostic, PersistBuildError, locate } from './diagnostics'
 import type { FileStamp } from './analysis/diskCache'
+import { UnreadableFileError } from './analysis/fileStamp'
 import { FileStore, type FileStoreStats } from './analysis/fileStore'
 import { GraphBuilder, type GraphContext, type NodeCache } from './analysis/graph'
 import { HASH_FORMAT_VERSION, hashParts, sha256 } from './analysis/hash'
@@ -10,6 +11,7 @@ import { type MemoEntry, isMemoValid } from './analysis/resultMemo'
 import { functionDiagnostics, problemDiagnostics } from './analysis/report'
 import type { ParsedModule } from './analysis/parse'
 import { createModuleResolver } from './analysis/resolver'
+import { tsconfigChain } from './analysis/tsconfigChain'
 import { type HashMemo, hashGraph } from './analysis/scc'
 
 export { HASH_FORMAT_VERSION } from './analysis/hash'
@@ -19,7 +21,8 @@ export interface AnalyzerOptions {
   /** Project root: function ids and `deps` paths are relative to it. */
   root: string
   /**
-   * tsconfig whose `paths`/`baseUrl` resolve imports; `false` for none.
+   * tsconfig whose `paths`/`baseUrl` resolve imports; `false` for none. It and the files it `extends` are inputs
+   * of every analysis; one that cannot be loaded is a build error.
    * @default the nearest `tsconfig.json` at or above `root`, if any
    */
   tsconfig?: string | false
@@ -29,7 +32,8 @@ export interface AnalyzerOptions {
    */
   cacheDir?: string | false
   /**
-   * Report impure reads (non-deterministic sources, reassigned module-level bindings) as errors, not warnings.
+   * Report impure reads (non-deterministic sources, reassigned module-level bindings) and imports that cannot be
+   * resolved as errors, not warnings.
    * @default false
    */
   strict?: boolean
@@ -109,14 +113,6 @@ export interface ReuseRecord extends Omit<MemoEntry<unknown>, 'key' | 'result'> 
   stamps: Array<[file: string, stamp: FileStamp]>
 }
 
-/**
- * The inputs of one file's analysis besides the file itself (content hashes, and directory mtimes that decided
- * resolutions), as the analyzer checks them before reusing it, and the stamps that let a check skip reading.
- */
-export interface ReuseRecord extends Omit<MemoEntry<unknown>, 'key' | 'result'> {
-  stamps: Array<[file: string, stamp: FileStamp]>
-}
-
 /** `<root-relative posix path>#<name>`: the id the runtime keys a persisted function by. */
 export function functionId(root: string, file: string, name: string): string {
   return `${path.relative(root, file).split(path.sep).join('/')}#${name}`
@@ -130,13 +126,13 @@ function compareDeps(a: FunctionDependency, b: FunctionDependency): number {
 }
 
 /** Bumped when the cached summary format changes; the core version and the code fingerprint cover the rest. */
-const SUMMARY_FORMAT = 3
+const SUMMARY_FORMAT = 4
 
 /** Creates an analyzer that keeps its caches across calls (watch mode) and, via `flush`, across processes. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const root = path.resolve(options.root)
   const cacheDir = options.cacheDir === false ? undefined : path.resolve(root, options.cacheDir ?? 'node_modules/.cache/persist-analysis')
-  const formatKey = `core ${corePackage.version} ${codeFingerprint()} hash ${HASH_FORMAT_VERSION} summary ${SUMMARY_FORMAT}`
+  const formatKey = `core ${corePackage.version} ${codeFingerprint()} ${dependencyVersions()} hash ${HASH_FORMAT_VERSION} summary ${SUMMARY_FORMAT}`
   const store = new FileStore(cacheDir, formatKey)
   const resolver = createModuleResolver(
     root,
@@ -144,7 +140,8 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     (dir) => store.dirMtime(dir),
     (file) => store.contentHash(file),
   )
-  let tsconfigHash: string | undefined
+  /** The tsconfig and the files it extends, with the content hashes they had when the chain was read. */
+  let tsconfigs: { files: string[]; key: string } | undefined
   let flushWarned = false
   const relPaths = new Map<string, string>()
   const nodeCache: NodeCache = new Map()
@@ -177,97 +174,115 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     return undefined
   }
 
+  /** The tsconfig chain; a change anywhere in it can change what every import resolves to. */
+  const tsconfigInputs = (): string[] => {
+    if (!resolver.tsconfigPath) return []
+    const keyOf = (files: string[]) => files.map((f) => `${f}\0${store.contentHash(f) ?? ''}`).join('\n')
+    if (tsconfigs && keyOf(tsconfigs.files) === tsconfigs.key) return tsconfigs.files
+    // Each hash is taken before its file is read: a write in between shows as a changed key next time.
+    const hashes: string[] = []
+    const files = tsconfigChain(resolver.tsconfigPath, (f) => hashes.push(`${f}\0${store.contentHash(f) ?? ''}`))
+    if (tsconfigs) resolver.clear()
+    tsconfigs = { files, key: hashes.join('\n') }
+    return files
+  }
+
+  const analyzeFileUnguarded = (file: string, code?: string, settings: Record<string, FunctionSettings> = {}, parsed?: ParsedModule): AnalyzedFile => {
+    const abs = path.resolve(root, file)
+    store.beginPass()
+    // The tsconfig and every file it extends: asked for in this pass, so they are inputs of every analysis.
+    const tsconfigFiles = tsconfigInputs()
+    // Everything besides file contents that shapes the result: analyzers sharing a cache may differ in these.
+    const memoKey = hashParts([
+      // Ids and dependency paths are relative to the root.
+      root,
+      abs,
+      (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '',
+      JSON.stringify(settings),
+      String(!!options.strict),
+      resolver.tsconfigPath ?? '(no tsconfig)',
+    ])
+    const memo = store.results.get(abs)
+    if (memo && memo.key === memoKey && isMemoValid(memo, (f) => store.contentHash(f), (d) => store.dirMtime(d))) {
+      const hit = memo.result as AnalyzedFile
+      store.stats.reuses++
+      return { functions: hit.functions, watchFiles: [...hit.watchFiles], diagnostics: [...hit.diagnostics] }
+    }
+    const dirs = new Map<string, number>()
+    const summary = store.summary(abs, code, code !== undefined ? parsed : undefined)
+    const watch = new Set<string>([abs])
+    for (const f of tsconfigFiles) watch.add(f)
+    const diagnostics: Diagnostic[] = []
+    if (!summary) return { functions: [], watchFiles: [...watch], diagnostics }
+
+    const ctx: GraphContext = {
+      summary: (f) => (f === abs ? summary : store.summary(f)),
+      resolve: (from, specifier) => {
+        let resolved = resolver.resolve(from, specifier)
+        const r = resolved.resolution
+        if ((r.kind === 'code' || r.kind === 'asset') && store.contentHash(r.path) === undefined) {
+          // The file it resolved to is gone: resolve again from a clean slate.
+          resolver.clear()
+          resolved = resolver.resolve(from, specifier)
+        }
+        for (const [dir, mtime] of resolved.dirs) if (!dirs.has(dir)) dirs.set(dir, mtime)
+        // The package.json maps that decided it are inputs too (asked for in this pass, so recorded and watched).
+        for (const [file] of resolved.files) {
+          store.contentHash(file)
+          watch.add(file)
+        }
+        return resolved.resolution
+      },
+      packageInfo,
+      contentHash: (f) => store.contentHash(f),
+      watch: (f) => watch.add(f),
+    }
+
+    const sourceOf = (f: string) => (f === abs && code !== undefined ? code : store.text(f))
+    const functions: AnalyzedFunction[] = []
+    const graph = new GraphBuilder(ctx, root, nodeCache, relPaths)
+    summary.roots.forEach((rootSummary, index) => {
+      const own = settings[rootSummary.name] ?? {}
+      const id = functionId(root, abs, own.name ?? rootSummary.name)
+      const start = graph.addRoot(abs, index)
+      const hashes = hashGraph(graph.nodes, start, hashMemo)
+      const deps = new Map<string, FunctionDependency>()
+      for (const nodeId of hashes.keys()) {
+        const dep = graph.nodes.get(nodeId)?.dep
+        if (nodeId !== start && dep) deps.set(`${dep.file}\0${dep.declaration}`, dep)
+      }
+      functions.push({
+        name: rootSummary.name,
+        id,
+        hash: hashes.get(start)!,
+        start: rootSummary.start,
+        deps: [...deps.values()].sort(compareDeps),
+      })
+      const allowImpure = own.allowImpure ?? rootSummary.allowImpure
+      diagnostics.push(...functionDiagnostics(graph.nodes, start, rootSummary.name, id, { strict: !!options.strict, allowImpure }, sourceOf))
+    })
+    diagnostics.push(...problemDiagnostics(graph.problems, !!options.strict, sourceOf))
+    for (const f of graph.codeFiles) {
+      if (f === abs) continue
+      for (const d of ctx.summary(f)?.diagnostics ?? []) if (d.code === 'PERSIST_PARSE_ERROR') diagnostics.push(d)
+    }
+    const result: AnalyzedFile = { functions, watchFiles: [...watch].sort(), diagnostics }
+    const inputs = store.passInputs().filter(([f]) => f !== abs)
+    store.setResult(abs, { key: memoKey, inputs, dirs: [...dirs], recordedAt: Date.now(), result })
+    return { functions, watchFiles: [...result.watchFiles], diagnostics: [...diagnostics] }
+  }
+
   return {
     get stats() {
       return store.stats
     },
-    analyzeFile(file, code, settings = {}, parsed) {
-      const abs = path.resolve(root, file)
-      store.beginPass()
-      if (resolver.tsconfigPath) {
-        // A changed tsconfig can change what every import resolves to.
-        const current = store.contentHash(resolver.tsconfigPath)
-        if (tsconfigHash !== undefined && current !== tsconfigHash) resolver.clear()
-        tsconfigHash = current
+    analyzeFile(file, code, settings, parsed) {
+      try {
+        return analyzeFileUnguarded(file, code, settings, parsed)
+      } catch (error) {
+        if (!(error instanceof UnreadableFileError)) throw error
+        throw unreadableInputError(error, path.resolve(root, file), (f) => ({ text: code ?? store.text(f), summary: store.summary(f, code) }))
       }
-      // Everything besides file contents that shapes the result: analyzers sharing a cache may differ in these.
-      const memoKey = hashParts([
-        // Ids and dependency paths are relative to the root.
-        root,
-        abs,
-        (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '',
-        JSON.stringify(settings),
-        String(!!options.strict),
-        resolver.tsconfigPath ?? '(no tsconfig)',
-      ])
-      const memo = store.results.get(abs)
-      if (memo && memo.key === memoKey && isMemoValid(memo, (f) => store.contentHash(f), (d) => store.dirMtime(d))) {
-        const hit = memo.result as AnalyzedFile
-        store.stats.reuses++
-        return { functions: hit.functions, watchFiles: [...hit.watchFiles], diagnostics: [...hit.diagnostics] }
-      }
-      const dirs = new Map<string, number>()
-      const summary = store.summary(abs, code, code !== undefined ? parsed : undefined)
-      const watch = new Set<string>([abs])
-      if (resolver.tsconfigPath) watch.add(resolver.tsconfigPath)
-      const diagnostics: Diagnostic[] = []
-      if (!summary) return { functions: [], watchFiles: [...watch], diagnostics }
-
-      const ctx: GraphContext = {
-        summary: (f) => (f === abs ? summary : store.summary(f)),
-        resolve: (from, specifier) => {
-          let resolved = resolver.resolve(from, specifier)
-          const r = resolved.resolution
-          if ((r.kind === 'code' || r.kind === 'asset') && store.contentHash(r.path) === undefined) {
-            // The file it resolved to is gone: resolve again from a clean slate.
-            resolver.clear()
-            resolved = resolver.resolve(from, specifier)
-          }
-          for (const [dir, mtime] of resolved.dirs) if (!dirs.has(dir)) dirs.set(dir, mtime)
-          // The package.json maps that decided it are inputs too (asked for in this pass, so recorded and watched).
-          for (const [file] of resolved.files) {
-            store.contentHash(file)
-            watch.add(file)
-          }
-          return resolved.resolution
-        },
-        packageInfo,
-        contentHash: (f) => store.contentHash(f),
-        watch: (f) => watch.add(f),
-      }
-
-      const sourceOf = (f: string) => (f === abs && code !== undefined ? code : store.text(f))
-      const functions: AnalyzedFunction[] = []
-      const graph = new GraphBuilder(ctx, root, nodeCache, relPaths)
-      summary.roots.forEach((rootSummary, index) => {
-        const own = settings[rootSummary.name] ?? {}
-        const id = functionId(root, abs, own.name ?? rootSummary.name)
-        const start = graph.addRoot(abs, index)
-        const hashes = hashGraph(graph.nodes, start, hashMemo)
-        const deps = new Map<string, FunctionDependency>()
-        for (const nodeId of hashes.keys()) {
-          const dep = graph.nodes.get(nodeId)?.dep
-          if (nodeId !== start && dep) deps.set(`${dep.file}\0${dep.declaration}`, dep)
-        }
-        functions.push({
-          name: rootSummary.name,
-          id,
-          hash: hashes.get(start)!,
-          start: rootSummary.start,
-          deps: [...deps.values()].sort(compareDeps),
-        })
-        const allowImpure = own.allowImpure ?? rootSummary.allowImpure
-        diagnostics.push(...functionDiagnostics(graph.nodes, start, rootSummary.name, id, { strict: !!options.strict, allowImpure }, sourceOf))
-      })
-      diagnostics.push(...problemDiagnostics(graph.problems, sourceOf))
-      for (const f of graph.codeFiles) {
-        if (f === abs) continue
-        for (const d of ctx.summary(f)?.diagnostics ?? []) if (d.code === 'PERSIST_PARSE_ERROR') diagnostics.push(d)
-      }
-      const result: AnalyzedFile = { functions, watchFiles: [...watch].sort(), diagnostics }
-      const inputs = store.passInputs().filter(([f]) => f !== abs)
-      store.setResult(abs, { key: memoKey, inputs, dirs: [...dirs], recordedAt: Date.now(), result })
-      return { functions, watchFiles: [...result.watchFiles], diagnostics: [...diagnostics] }
     },
     beginBuild() {
       store.beginBuild()
@@ -305,4 +320,37 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       }
     },
   }
+}
+
+/**
+ * A file the hashes depend on exists but cannot be read: a build error naming it, its error code and the persisted
+ * functions of the module being analysed (at the first of them), since hashing it as missing would hide its edits.
+ */
+function unreadableInputError(
+  error: UnreadableFileError,
+  file: string,
+  moduleOf: (file: string) => { text: string | undefined; summary: { roots: Array<{ name: string; start: number }> } | undefined },
+): PersistBuildError {
+  let module: ReturnType<typeof moduleOf> | undefined
+  try {
+    if (error.file !== file) module = moduleOf(file)
+  } catch {
+    // The module itself cannot be read: the message names it already.
+  }
+  const roots = module?.summary?.roots ?? []
+  const names = roots.map((r) => `\`${r.name}\``).join(', ')
+  const offset = roots[0]?.start ?? 0
+  const { line, column } = module?.text === undefined ? { line: 1, column: 1 } : locate(module.text, offset)
+  const what = names ? `the hash of ${names} depends on it` : 'it is an input of a persisted function\'s hash'
+  return new PersistBuildError([
+    {
+      level: 'error',
+      code: 'PERSIST_UNREADABLE_INPUT',
+      message: `persist: cannot read ${error.file} (${error.code}), and ${what}; make it readable or remove the import`,
+      file,
+      line,
+      column,
+      offset,
+    },
+  ])
 }

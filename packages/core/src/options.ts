@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { validateFunctionOptions } from '@persist/runtime/options'
+import { validateOptions } from './validateOptions'
 
 /** A path pattern: a RegExp tested against the absolute posix path, or a glob (`src/**\/*.ts`) relative to `root`. */
 export type FilterPattern = string | RegExp | ReadonlyArray<string | RegExp>
@@ -50,8 +51,9 @@ export interface Options {
    */
   runtimeImport?: string
   /**
-   * tsconfig.json used to resolve path aliases while following imports, or `false` to ignore tsconfig files.
-   * @default the nearest tsconfig.json above each file
+   * tsconfig.json used to resolve path aliases while following imports (relative to `root`), or `false` to ignore
+   * tsconfig files. One tsconfig serves the whole build; the files it `extends` count as inputs too.
+   * @default the nearest tsconfig.json at or above `root`
    */
   tsconfig?: string | false
   /**
@@ -112,9 +114,10 @@ function toRegExps(pattern: FilterPattern | undefined, fallback: RegExp[], root:
 }
 
 /**
- * Fills in defaults. `bundlerRoot` is the bundler's own root when the adapter knows it; the `root` option wins.
+ * Checks the options (a clear error for a wrong type or an unknown name) and fills in defaults. `bundlerRoot` is the bundler's own root when the adapter knows it; the `root` option wins.
  */
 export function resolveOptions(options: Options = {}, bundlerRoot?: string): OptionsResolved {
+  validateOptions(options)
   const root = path.resolve(options.root ?? bundlerRoot ?? process.cwd())
   const dir = persistDir(root)
   const manifest = options.manifest === false ? false : path.resolve(root, options.manifest ?? path.join(dir, 'manifest.json'))

@@ -2,20 +2,22 @@ import fs from 'node:fs'
 import path from 'node:path'
 import corePackage from '../package.json' with { type: 'json' }
 import type { ReuseRecord } from './analyzer'
-import { codeFingerprint } from './codeFingerprint'
+import { codeFingerprint, dependencyVersions } from './codeFingerprint'
 import type { Diagnostic } from './diagnostics'
 import type { OptionsResolved } from './options'
 import type { PersistedFunction, TransformResult, TransformSourceMap } from './transform'
 import { type FileStamp, readCacheFile, writeCacheFile } from './analysis/diskCache'
-import { isStampTrusted, readStamped, stampOf } from './analysis/fileStamp'
+import { UnreadableFileError, isStampTrusted, readStamped, stampOf, statIfExists, unlessMissing } from './analysis/fileStamp'
 import { hashParts, sha256 } from './analysis/hash'
 import { isMemoValid, statDirMtime } from './analysis/resultMemo'
 import { tsconfigInEffect } from './analysis/tsconfigPath'
 
 /** Bumped whenever what an entry holds or how it is keyed changes. */
-const OUTPUT_FORMAT = 4
+const OUTPUT_FORMAT = 6
 /** Entries kept on disk at most (a build's own come first). */
 const MAX_ENTRIES = 50_000
+/** The content hash of an input that exists but cannot be read: equal to no recorded hash. */
+const UNREADABLE = '(unreadable)'
 /** Stands for the module's own text in a stored source map: it is the input, which a lookup has in hand. */
 const OWN_SOURCE = 0
 
@@ -25,7 +27,8 @@ interface OutputEntry extends Omit<ReuseRecord, 'stamps'> {
   codeHash: string
   /** The plugin options (and whether a source map was made) the output was made with. */
   optionsKey: string
-  code: string
+  /** `null`: the module has `@persist` in its text but nothing to rewrite (a doc comment, only `@persist:done`). */
+  code: string | null
   /** The map's own properties in their order; a `sourcesContent` equal to the input is `[OWN_SOURCE]`. */
   map: Array<[key: string, value: unknown]> | undefined
   warnings: Diagnostic[]
@@ -71,13 +74,14 @@ export interface OutputCache {
   /**
    * The transform of `file` with content `code` as an earlier build produced it, when nothing it was computed
    * from has changed since: the module, every file and directory listing its analysis read, the plugin options
-   * and persist itself. Loads neither the parser nor the analyzer.
+   * and persist itself; `null` when that transform had nothing to rewrite; `undefined` when unknown. Loads
+   * neither the parser nor the analyzer.
    */
-  lookup(file: string, code: string, sourcemap: boolean): TransformResult | undefined
+  lookup(file: string, code: string, sourcemap: boolean): TransformResult | null | undefined
   /**
    * The same answer for a bundler that has not read the module yet, from a stat alone: the cached output, `'plain'`
-   * for a module known to have no `@persist`, or `undefined` when the module must be read (its stat is not trusted,
-   * it is new, or a source map needs its text).
+   * for a module known to need no rewrite (no `@persist`, or nothing to rewrite), or `undefined` when the module
+   * must be read (its stat is not trusted, it is new, or a source map needs its text).
    */
   probe(file: string, sourcemap: boolean): TransformResult | 'plain' | undefined
   /**
@@ -89,8 +93,11 @@ export interface OutputCache {
   markPlain(file: string): void
   /** Whether the cache knows no module at all (a cold build: the parser and analyzer will be needed). */
   isEmpty(): boolean
-  /** Remembers a transform's output with what its analysis read; written to disk by `flush`. */
-  store(file: string, code: string, sourcemap: boolean, result: TransformResult, record: ReuseRecord): void
+  /**
+   * Remembers a transform's output (`undefined`: nothing to rewrite) with what its analysis read; written to disk
+   * by `flush`.
+   */
+  store(file: string, code: string, sourcemap: boolean, result: TransformResult | undefined, record: ReuseRecord): void
   /** Writes the cache when it changed; throws when it cannot (the caller turns that into a warning). */
   flush(): void
 }
@@ -102,7 +109,7 @@ export interface OutputCache {
  */
 export function createOutputCache(options: OptionsResolved): OutputCache {
   const file = options.analysisCache === false ? undefined : path.join(options.analysisCache, 'outputs.bin')
-  const formatKey = `outputs ${OUTPUT_FORMAT} core ${corePackage.version} ${codeFingerprint()}`
+  const formatKey = `outputs ${OUTPUT_FORMAT} core ${corePackage.version} ${codeFingerprint()} ${dependencyVersions()}`
   const fingerprint = optionsFingerprint(options)
   const optionsKeys = { map: hashParts([fingerprint, 'map']), none: hashParts([fingerprint, 'none']) }
   let loaded: OutputFile | undefined
@@ -137,20 +144,26 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
   const contentHash = (input: string): string | undefined => {
     if (hashes.has(input)) return hashes.get(input)
     let hash: string | undefined
-    const stat = fs.statSync(input, { throwIfNoEntry: false })
-    if (stat?.isFile()) {
-      const stamp = load().stamps.get(input)
-      if (stamp && isStampTrusted(stamp, stat)) hash = stamp.contentHash
-      else {
-        const fresh = readStamped(input, stat)
-        if (fresh) noteStamp(load().stamps, input, fresh.stamp, stat)
-        hash = fresh?.hash
+    try {
+      const stat = statIfExists(input)
+      if (stat?.isFile()) {
+        const stamp = load().stamps.get(input)
+        if (stamp && isStampTrusted(stamp, stat)) hash = stamp.contentHash
+        else {
+          const fresh = readStamped(input, stat)
+          if (fresh) noteStamp(load().stamps, input, fresh.stamp, stat)
+          hash = fresh?.hash
+        }
       }
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error
+      // Neither its old content nor missing: a miss, and the analysis reports the file.
+      hash = UNREADABLE
     }
     hashes.set(input, hash)
     return hash
   }
-  const output = (entry: OutputEntry, code: string | undefined): TransformResult => ({
+  const output = (entry: OutputEntry & { code: string }, code: string | undefined): TransformResult => ({
     code: entry.code,
     map: entry.map && code !== undefined ? storedSourceMap(entry.map, code) : undefined,
     warnings: [...entry.warnings],
@@ -188,11 +201,13 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
         hashes.set(module, codeHash)
       }
       const entry = load().entries.get(module)
-      return isCurrent(entry, codeHash, sourcemap) ? output(entry, code) : undefined
+      if (!isCurrent(entry, codeHash, sourcemap)) return undefined
+      return entry.code === null ? null : output({ ...entry, code: entry.code }, code)
     },
     probe(module, sourcemap) {
       startLookup()
-      const stat = fs.statSync(module, { throwIfNoEntry: false })
+      // Cannot stat: the bundler reads it, and reports what it finds.
+      const stat = unlessMissing(module, () => fs.statSync(module), () => undefined)
       if (!stat?.isFile()) return undefined
       const { entries, plain, stamps } = load()
       const plainStamp = plain.get(module)
@@ -203,7 +218,8 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       if (!stamp || !isStampTrusted(stamp, stat)) return undefined
       hashes.set(module, stamp.contentHash)
       const entry = entries.get(module)
-      return isCurrent(entry, stamp.contentHash, sourcemap) ? output(entry, undefined) : undefined
+      if (!isCurrent(entry, stamp.contentHash, sourcemap)) return undefined
+      return entry.code === null ? 'plain' : output({ ...entry, code: entry.code }, undefined)
     },
     readModule(module) {
       startLookup()
@@ -228,7 +244,7 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
     },
     store(module, code, sourcemap, result, record) {
       const { entries, plain, stamps } = load()
-      const map = result.map && Object.entries(result.map).map(([key, value]): [string, unknown] =>
+      const map = result?.map && Object.entries(result.map).map(([key, value]): [string, unknown] =>
         key === 'sourcesContent' && Array.isArray(value) && value.length === 1 && value[0] === code ? [key, [OWN_SOURCE]] : [key, value],
       )
       entries.delete(module)
@@ -239,11 +255,11 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
         inputs: record.inputs,
         dirs: record.dirs,
         recordedAt: record.recordedAt,
-        code: result.code,
+        code: result?.code ?? null,
         map,
-        warnings: result.warnings,
-        watchFiles: result.watchFiles,
-        functions: result.functions,
+        warnings: result?.warnings ?? [],
+        watchFiles: result?.watchFiles ?? [],
+        functions: result?.functions ?? [],
       })
       for (const [input, stamp] of record.stamps) stamps.set(input, stamp)
       dirty = true

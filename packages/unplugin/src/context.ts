@@ -11,7 +11,11 @@ import {
 } from '@persist/core/lite'
 
 type Core = typeof import('@persist/core')
+type ReuseRecord = NonNullable<ReturnType<Analyzer['reuseRecord']>>
 type Analyzer = ReturnType<Core['createAnalyzer']>
+
+/** What a transform that stopped before the analysis read besides the module itself: nothing. */
+const NOTHING_READ: ReuseRecord = { inputs: [], dirs: [], recordedAt: 0, stamps: [] }
 
 let core: Promise<Core> | undefined
 /** The parser, resolver and analyzer: loaded when a module is met that the output cache cannot answer. */
@@ -46,8 +50,10 @@ export function createPersistContext(rawOptions: Options = {}) {
     const { transform, createAnalyzer } = await loadCore()
     const fileAnalyzer = getAnalyzer(createAnalyzer)
     const result = transform(code, id, { options: resolved(), analyzer: fileAnalyzer, sourcemap })
-    const record = result && fileAnalyzer.reuseRecord(file)
-    if (result && record) getOutputs().store(file, code, sourcemap, result, record)
+    // Nothing to rewrite is decided by the module's text (no annotated function): remembered too, so a warm build
+    // does not load the parser for a module that merely mentions `@persist`.
+    const record = result ? fileAnalyzer.reuseRecord(file) : NOTHING_READ
+    if (record) getOutputs().store(file, code, sourcemap, result, record)
     return result
   }
 
@@ -84,9 +90,10 @@ export function createPersistContext(rawOptions: Options = {}) {
     },
     /**
      * The rewrite of one module from the output cache, when nothing it was computed from changed; synchronous,
-     * and loads neither the parser nor the analyzer. `undefined` means "ask `transform`", not "nothing to do".
+     * and loads neither the parser nor the analyzer. `null` means "nothing to rewrite"; `undefined` means "ask
+     * `transformMissed`".
      */
-    cached(code: string, id: string, sourcemap = true): TransformResult | undefined {
+    cached(code: string, id: string, sourcemap = true): TransformResult | null | undefined {
       const result = getOutputs().lookup(path.resolve(cleanPath(id)), code, sourcemap)
       if (result) remember(id, result)
       return result
@@ -114,7 +121,15 @@ export function createPersistContext(rawOptions: Options = {}) {
      */
     async transform(code: string, id: string, sourcemap = true): Promise<TransformResult | undefined> {
       const file = path.resolve(cleanPath(id))
-      const result = getOutputs().lookup(file, code, sourcemap) ?? (await transformUncached(code, id, file, sourcemap))
+      const hit = getOutputs().lookup(file, code, sourcemap)
+      if (hit === null) return undefined
+      const result = hit ?? (await transformUncached(code, id, file, sourcemap))
+      if (result) remember(id, result)
+      return result
+    },
+    /** `transform` for a module `cached` has just missed: the same, without looking the cache up a second time. */
+    async transformMissed(code: string, id: string, sourcemap = true): Promise<TransformResult | undefined> {
+      const result = await transformUncached(code, id, path.resolve(cleanPath(id)), sourcemap)
       if (result) remember(id, result)
       return result
     },

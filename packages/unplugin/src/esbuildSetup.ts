@@ -51,8 +51,9 @@ export function setupEsbuild(ctx: PersistContext, build: PluginBuild): void {
     }
     // Read, but unchanged since the last build: answered without a promise.
     const hit = ctx.cached(code, args.path, sourcemap)
+    if (hit === null) return undefined
     if (hit) return toLoadResult(hit)
-    return ctx.transform(code, args.path, sourcemap).then(toLoadResult, (error: unknown) => {
+    return ctx.transformMissed(code, args.path, sourcemap).then(toLoadResult, (error: unknown) => {
       if (error instanceof PersistBuildError) return { errors: error.diagnostics.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)) }
       throw error
     })

@@ -222,3 +222,54 @@ describe.each(['inline', 'none'] as const)('the transform-output cache, sourcema
     expect(removed.code).toBe(uncached(root, {}, sourcemap))
   })
 })
+
+describe('the transform-output cache and a tsconfig that extends a base config', () => {
+  it('is not reused after an edit to `paths` in the base config', () => {
+    const root = createProject()
+    const files: Record<string, string> = {
+      'tsconfig.json': '{ "extends": "./config/tsconfig.base.json" }',
+      'config/tsconfig.base.json': JSON.stringify({ compilerOptions: { baseUrl: '..', paths: { '@factor': ['src/scale.ts'] } } }),
+      'src/other.ts': 'export const FACTOR = 5\n',
+      'src/aliased.ts': "import { FACTOR } from '@factor'\n/* @persist */\nexport function aliased() { return FACTOR }\n",
+      'src/main.ts': "import { aliased } from './aliased'\nconsole.log(aliased())\n",
+    }
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
+      fs.writeFileSync(path.join(root, name), text)
+    }
+    for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) backdate(root, entry)
+    const before = hashesOf(buildInChild(root).code)
+    expect(buildInChild(root).parserLoaded).toBe(false)
+    const base = path.join(root, 'config/tsconfig.base.json')
+    fs.writeFileSync(base, fs.readFileSync(base, 'utf8').replace('src/scale.ts', 'src/other.ts'))
+    const past = new Date(Date.now() - 120_000)
+    fs.utimesSync(base, past, past)
+    const after = buildInChild(root)
+    expect(hashesOf(after.code)).toHaveLength(1)
+    expect(hashesOf(after.code)[0]).not.toBe(before[0])
+    expect(after.code).toBe(uncached(root))
+  })
+})
+
+describe('modules that mention @persist but have nothing to rewrite', () => {
+  it.each(['inline', 'none'] as const)('are answered by a warm build without loading the parser (sourcemap %s)', (sourcemap) => {
+    const root = createProject()
+    const files: Record<string, string> = {
+      'src/doc.ts': '/**\n * Mark a function with `@persist` to keep its results.\n */\nexport function doc(x: number) { return x }\n',
+      'src/done.ts': '/* @persist:done */\nexport function done(x: number) { return x }\n',
+      'src/main.ts': "import { scaled } from './steps'\nimport { doc } from './doc'\nimport { done } from './done'\nconsole.log(scaled(2), doc(1), done(3))\n",
+    }
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(root, name), text)
+    for (const name of Object.keys(files)) backdate(root, name)
+    const cold = buildInChild(root, {}, sourcemap)
+    const warm = buildInChild(root, {}, sourcemap)
+    expect(warm.parserLoaded).toBe(false)
+    expect(warm.code).toBe(cold.code)
+    expect(warm.code).toBe(uncached(root, {}, sourcemap))
+    // An annotation added to such a module is still picked up.
+    fs.writeFileSync(path.join(root, 'src/doc.ts'), files['src/doc.ts']!.replace('export function', '/* @persist */\nexport function'))
+    backdate(root, 'src/doc.ts')
+    const annotated = buildInChild(root, {}, sourcemap)
+    expect(annotated.code).toMatch(/id: "src\/doc\.ts#doc"/)
+  })
+})

@@ -22,16 +22,49 @@ export function stampOf(stat: fs.Stats, contentHash: string, readAt: number): Fi
   return { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, contentHash, readAt }
 }
 
-/** Reads a file and stamps its content hash; undefined when it cannot be read. */
+/** A file that exists (or may) but cannot be read: hashing it as missing would hide its changes. */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    cause: unknown,
+  ) {
+    super(`persist: cannot read ${file} (${code}: ${(cause as Error).message}); it is an input of a persisted function's hash`, { cause })
+    this.name = 'UnreadableFileError'
+  }
+}
+
+/** Only these mean "no such file"; any other error means the file's content is unknown. */
+const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR'])
+
+/**
+ * Runs a file-system call on `file`: undefined when the file does not exist; when it cannot be read, what
+ * `onUnreadable` returns, by default an {@link UnreadableFileError}.
+ */
+export function unlessMissing<T>(file: string, read: () => T, onUnreadable?: () => T | undefined): T | undefined {
+  try {
+    return read()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
+    if (MISSING_CODES.has(code)) return undefined
+    if (onUnreadable) return onUnreadable()
+    throw new UnreadableFileError(file, code, error)
+  }
+}
+
+/** The stat of `file`, undefined when it does not exist; throws {@link UnreadableFileError} when it cannot be stat-ed. */
+export function statIfExists(file: string): fs.Stats | undefined {
+  return unlessMissing(file, () => fs.statSync(file))
+}
+
+/** Reads a file and stamps its content hash; undefined when it does not exist, {@link UnreadableFileError} when it cannot be read. */
 export function readStamped(file: string, stat?: fs.Stats): { bytes: Buffer; hash: string; stamp: FileStamp } | undefined {
   const readAt = Date.now()
-  let bytes: Buffer
-  try {
-    stat ??= fs.statSync(file)
-    bytes = fs.readFileSync(file)
-  } catch {
-    return undefined
-  }
-  const hash = sha256Bytes(bytes)
-  return { bytes, hash, stamp: stampOf(stat, hash, readAt) }
+  const read = unlessMissing(file, () => {
+    const fileStat = stat ?? fs.statSync(file)
+    return { fileStat, bytes: fs.readFileSync(file) }
+  })
+  if (!read) return undefined
+  const hash = sha256Bytes(read.bytes)
+  return { bytes: read.bytes, hash, stamp: stampOf(read.fileStat, hash, readAt) }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { type FileStamp, readCacheFile, writeCacheFile } from './diskCache'
-import { isStampTrusted, readStamped } from './fileStamp'
+import { isStampTrusted, readStamped, statIfExists } from './fileStamp'
 import { statDirMtime } from './resultMemo'
 import type { MemoEntry } from './resultMemo'
 import { hashParts, sha256 } from './hash'
@@ -21,11 +21,6 @@ export interface FileStoreStats {
   reuses: number
 }
 
-/**
- * Content-addressed access to the files of a project: a file's content hash comes from a trusted stat
- * when nothing about the file changed, and from its bytes otherwise; summaries are cached by content hash
- * in memory and, through `flush`, on disk.
- */
 /** The small part of the cache, read at start: stamps and finished analyses. */
 interface CacheIndex {
   stamps: Map<string, FileStamp>
@@ -242,7 +237,7 @@ export class FileStore {
   }
 
   private computeContentHash(file: string): string | undefined {
-    const stat = fs.statSync(file, { throwIfNoEntry: false })
+    const stat = statIfExists(file)
     if (!stat || !stat.isFile()) return undefined
     this.seen.add(file)
     const stamp = this.stamps.get(file)

@@ -71,10 +71,13 @@ function reachedForDiagnostics(nodes: Map<string, GraphNode>, start: string): st
   return [...seen]
 }
 
-/** Imports that could not be resolved: their target's code cannot count, so say so where they are written. */
-export function problemDiagnostics(problems: GraphProblem[], sourceOf: (file: string) => string | undefined): Diagnostic[] {
+/**
+ * Imports that could not be resolved: their target's code cannot count, so say so where they are written.
+ * Warnings, errors with `strict`.
+ */
+export function problemDiagnostics(problems: GraphProblem[], strict: boolean, sourceOf: (file: string) => string | undefined): Diagnostic[] {
   return problems.map((p) => ({
-    level: 'warning',
+    level: strict ? 'error' : 'warning',
     code: 'PERSIST_UNRESOLVED_IMPORT',
     message: p.message,
     file: p.file,

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import type { NapiResolveOptions, ResolveResult, ResolverFactory } from 'oxc-resolver'
+import { PersistBuildError } from '../diagnostics'
 import { dirsUnchanged, resolutionDirs } from './resultMemo'
 import { tsconfigInEffect } from './tsconfigPath'
 
@@ -62,11 +63,21 @@ export function createModuleResolver(
   }
   // Loaded on first use: a warm build whose analyses are all reused never resolves anything.
   let factory: ResolverFactory | undefined
-  const getFactory = () => (factory ??= new (createRequire(import.meta.url)('oxc-resolver') as typeof import('oxc-resolver')).ResolverFactory(resolveOptions))
+  /** Whether the tsconfig was seen to load since the resolver last forgot its file-system facts. */
+  let tsconfigLoads = false
+  const getFactory = () => {
+    factory ??= new (createRequire(import.meta.url)('oxc-resolver') as typeof import('oxc-resolver')).ResolverFactory(resolveOptions)
+    if (tsconfigPath && !tsconfigLoads) {
+      assertTsconfigLoads(factory, root, tsconfigPath, tsconfig !== undefined)
+      tsconfigLoads = true
+    }
+    return factory
+  }
   const memo = new Map<string, ResolvedImport & { recordedAt: number }>()
   const clear = () => {
     memo.clear()
     factory?.clearCache()
+    tsconfigLoads = false
   }
   return {
     tsconfigPath,
@@ -89,6 +100,27 @@ export function createModuleResolver(
       return entry
     },
   }
+}
+
+/**
+ * oxc-resolver answers every specifier, even `./a`, with the same error when the tsconfig cannot be loaded: each
+ * import would silently become "unresolved" and only its specifier would count toward the hash.
+ */
+function assertTsconfigLoads(factory: ResolverFactory, root: string, tsconfigPath: string, fromOption: boolean): void {
+  const { error } = factory.sync(root, './')
+  if (!error || !/tsconfig/i.test(error)) return
+  const origin = fromOption ? 'given by the plugin option `tsconfig`' : `found above ${root}`
+  throw new PersistBuildError([
+    {
+      level: 'error',
+      code: 'PERSIST_TSCONFIG',
+      message: `persist: cannot load tsconfig ${tsconfigPath} (${error}), ${origin}; fix it or pass \`tsconfig: false\``,
+      file: tsconfigPath,
+      line: 1,
+      column: 1,
+      offset: 0,
+    },
+  ])
 }
 
 function resolveUncached(factory: ResolverFactory, fromFile: string, specifier: string): { resolution: Resolution; decisive: string[] } {

@@ -36,6 +36,27 @@ describe('defaults', () => {
     expect(() => resolveOptions({ defaults: { store: 'redis' } as never })).toThrow(/option "store" of the plugin option `defaults` must be 'memory', 'disk' or 'hybrid'/)
     expect(() => resolveOptions({ defaults: { scope: () => 'x' } as never })).toThrow(/`defaults.scope` must be JSON/)
   })
+
+  it('rejects an option of the wrong type naming the option, what it accepts and what it got', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ include: 5 }, 'persist: plugin option `include` must be a glob string, a RegExp or an array of them (got 5)'],
+      [{ exclude: [/x/, 1] }, 'persist: plugin option `exclude` must be a glob string, a RegExp or an array of them (got an array)'],
+      [{ manifest: true }, 'persist: plugin option `manifest` must be a path or false (got true)'],
+      [{ analysisCache: true }, 'persist: plugin option `analysisCache` must be a path or false (got true)'],
+      [{ root: 1 }, 'persist: plugin option `root` must be a directory path (got 1)'],
+      [{ tsconfig: true }, 'persist: plugin option `tsconfig` must be a path or false (got true)'],
+      [{ strict: 'yes' }, 'persist: plugin option `strict` must be true or false (got "yes")'],
+      [{ defaults: [] }, 'persist: plugin option `defaults` must be an object of per-function options (got an array)'],
+    ]
+    for (const [options, message] of cases) expect(() => resolveOptions(options as never, '/project')).toThrow(message)
+  })
+
+  it('rejects an unknown option with a suggestion when one is close', () => {
+    expect(() => resolveOptions({ tsConfig: 'tsconfig.json' } as never)).toThrow('persist: unknown plugin option `tsConfig`; did you mean `tsconfig`?')
+    expect(() => resolveOptions({ cacheDir: '.cache' } as never)).toThrow(/^persist: unknown plugin option `cacheDir` \(known options: include, exclude, root, /)
+    // `undefined` means the default, as for any option.
+    expect(resolveOptions({ manifest: undefined, strict: undefined }, '/project').strict).toBe(false)
+  })
 })
 
 describe('isIncluded', () => {
