@@ -28,8 +28,17 @@ let settings: RuntimeOptions = {}
 /** Bumped by every `configure`: registrations re-resolve their options when it changed. */
 export let configVersion = 0
 
-/** Sets process-wide defaults; later calls merge over earlier ones (`undefined` resets an option). */
-export function configure(options: RuntimeOptions): void {
+/**
+ * Sets process-wide defaults; later calls merge over earlier ones (`undefined` resets an option). `configure()`
+ * with no argument changes nothing but makes functions read `PERSIST_DIR` / `PERSIST_MODE` again.
+ */
+export function configure(options: RuntimeOptions = {}): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(
+      `persist: configure(options) takes an object of options, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}. ` +
+        'Fix: configure({ dir, mode, ... }), or configure() to change nothing.',
+    )
+  }
   validateFunctionOptions(options, 'configure()', RUNTIME_ONLY)
   if (options.mode !== undefined) checkMode(options.mode, 'configure({ mode })')
   if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) {
@@ -53,6 +62,11 @@ function checkMode(mode: unknown, where: string): Mode {
   throw new TypeError(
     `persist: ${where} is ${JSON.stringify(mode)}; use one of ${MODES.join(', ')}.${close ? ` Did you mean "${close}"?` : ''}`,
   )
+}
+
+/** Where the current mode comes from, as a user would write it: for messages. */
+export function modeSource(): string {
+  return process.env.PERSIST_MODE ? `PERSIST_MODE=${process.env.PERSIST_MODE}` : `configure({ mode: '${settings.mode ?? 'on'}' })`
 }
 
 export function currentMode(): Mode {

@@ -1,10 +1,13 @@
 /** `link(fn, getter)` and `persisted(fn)`: from a function to the handle of its cache. */
+import { modeSource } from './config'
 import { captureCall, callUncached } from './control'
 import type { OutFileRecord } from './outFiles/record'
 import type { PersistedFunction, PersistStats, Registration } from './register'
+import type { Resolved } from './resolve'
 import { DiskStore } from './stores/disk'
 import { HybridStore } from './stores/hybrid'
 import type { EntryKey, Store } from './stores/store'
+import { warnOnce } from './warn'
 
 type AnyFunction = (...args: any[]) => any
 type Awaited_<T> = T extends PromiseLike<infer U> ? U : T
@@ -44,16 +47,16 @@ export interface PersistedHandle<F extends AnyFunction> {
   has(...args: Parameters<F>): Promise<boolean>
   /** The cached value for these arguments, or `undefined`; never computes. */
   get(...args: Parameters<F>): Promise<Awaited_<ReturnType<F>> | undefined>
-  /** Stores `value` as the result of a call with `args`. */
+  /** Stores `value` as the result of a call with `args`. In `readonly` mode: does nothing, with a warning. */
   set(args: Parameters<F>, value: Awaited_<ReturnType<F>>): Promise<void>
-  /** Removes the entry of these arguments; true when there was one. */
+  /** Removes the entry of these arguments; true when there was one. In `readonly` mode: false, with a warning. */
   delete(...args: Parameters<F>): Promise<boolean>
   /**
    * The file that holds (or would hold) the entry of these arguments, whether or not it exists yet; undefined
    * for a function with `store: 'memory'`.
    */
   path(...args: Parameters<F>): Promise<string | undefined>
-  /** Removes every entry of the function, or only those of one scope. */
+  /** Removes every entry of the function, or only those of one scope. In `readonly` mode: nothing, with a warning. */
   clear(options?: { scope?: string }): Promise<void>
   /** Every stored entry of the current source hash (disk tier, or memory for memory-only functions). */
   entries(options?: { scope?: string }): AsyncIterable<PersistedEntry<F>>
@@ -85,6 +88,20 @@ export function persisted<F extends AnyFunction>(fn: F): PersistedHandle<F> {
   const handle = createHandle(fn, getRegistration)
   handles.set(fn, handle as PersistedHandle<AnyFunction>)
   return handle
+}
+
+/**
+ * True, after a warning, when the mode forbids `what`: `readonly` never writes, and a program that works under
+ * `on` must keep working when an environment switches the cache to readonly.
+ */
+function refusesWrite(resolved: Resolved, fnName: string, what: string): boolean {
+  if (resolved.mode !== 'readonly') return false
+  warnOnce(
+    `persisted(${fnName}).${what} did nothing: the cache is readonly (${modeSource()}), which never writes. ` +
+      "Fix: run with mode 'on' to change the cache.",
+    `readonly-handle:${fnName}.${what}`,
+  )
+  return true
 }
 
 function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Registration): PersistedHandle<F> {
@@ -122,6 +139,7 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     },
     async set(this: unknown, args, value) {
       const { target, resolved, key, values } = keyFor(this === handle ? undefined : this, [...args], 'set')
+      if (refusesWrite(resolved, fn.name, 'set')) return
       // The files named by the out-file arguments are stored as the call's out-files: they must exist.
       const outFiles = resolved.outFiles === undefined ? undefined : target.captureOutFiles(resolved, values)
       if (resolved.outFiles !== undefined && outFiles === undefined) return
@@ -133,10 +151,13 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     },
     async delete(this: unknown, ...args) {
       const { resolved, key } = keyFor(this === handle ? undefined : this, args, 'delete')
+      if (refusesWrite(resolved, fn.name, 'delete')) return false
       return resolved.store.delete(key)
     },
     async clear(options = {}) {
-      await registration().resolve().store.clear(options.scope)
+      const resolved = registration().resolve()
+      if (refusesWrite(resolved, fn.name, 'clear')) return
+      await resolved.store.clear(options.scope)
     },
     async *entries(options = {}) {
       for await (const entry of registration().resolve().store.entries(options.scope)) {

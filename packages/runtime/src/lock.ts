@@ -311,7 +311,7 @@ function lockTarget(meta: FunctionMeta, resolved: Resolved, key: EntryKey): { pa
   const store = resolved.store
   const disk = store instanceof DiskStore ? store : store instanceof HybridStore ? store.disk : undefined
   if (!disk) {
-    warnOnce(`persist: option lock of ${where(meta)} has no effect with store: 'memory': there is no entry file for other processes to wait for.`)
+    warnOnce(`option lock of ${where(meta)} has no effect with store: 'memory': there is no entry file for other processes to wait for.`)
     return undefined
   }
   return { path: lockPathOf(disk.pathOf(key)), prepare: () => disk.prepareDirOf(key) }
@@ -320,7 +320,7 @@ function lockTarget(meta: FunctionMeta, resolved: Resolved, key: EntryKey): { pa
 function warnGaveUp(meta: FunctionMeta, path: string, timings: LockTimings, owner: LockOwner | undefined): void {
   const holder = owner ? ` (held by pid ${owner.pid} on ${owner.host} since ${new Date(owner.startedAt).toISOString()})` : ''
   warnOnce(
-    `persist: ${where(meta)} waited ${timings.maxWaitMs} ms for the lock ${path}${holder} and computes without it. ` +
+    `${where(meta)} waited ${timings.maxWaitMs} ms for the lock ${path}${holder} and computes without it. ` +
       'If no process is computing that entry any more, delete the lock file; PERSIST_LOCK_WAIT_MS sets the wait.',
     `lock-gave-up:${path}`,
   )

@@ -81,20 +81,28 @@ export const functionOptionNames = [
   'strict',
 ] as const satisfies readonly (keyof FunctionOptions)[]
 
-const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
+const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 
-/** Seconds of a `ttl` option, or `undefined` when it is not a valid duration. */
+/**
+ * Milliseconds of a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`, `w`, any case, spaces allowed) or a
+ * plain number of seconds (`'30'`); `undefined` when `text` is not one. The one grammar of the `ttl` option and of
+ * the CLI's ages (`--max-age`, `--tmp-age`).
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION_RE.exec(text)
+  return match ? Number(match[1]) * UNIT_MS[(match[2] ?? 's').toLowerCase()]! : undefined
+}
+
+/** Seconds of a `ttl` option, or `undefined` when it is not a positive duration. */
 export function parseTtl(ttl: number | string): number | undefined {
   if (typeof ttl === 'number') return Number.isFinite(ttl) && ttl > 0 ? ttl : undefined
-  const match = typeof ttl === 'string' ? DURATION_RE.exec(ttl) : null
-  if (!match) return undefined
-  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!
-  return seconds > 0 ? seconds : undefined
+  const ms = typeof ttl === 'string' ? parseDuration(ttl) : undefined
+  return ms !== undefined && ms > 0 ? ms / 1000 : undefined
 }
 
 /** Edit distance, for "did you mean" suggestions. */
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
@@ -119,7 +127,7 @@ export function suggest(name: string, known: readonly string[]): string | undefi
 }
 
 /** Rejects a `name` that could escape the cache directory. */
-export function checkName(name: unknown): string | undefined {
+function checkName(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string'
   if (name.startsWith('/') || name.startsWith('\\') || /^[a-zA-Z]:/.test(name)) return 'must not be an absolute path'
   if (name.split(/[/\\]/).some((part) => part === '..' || part === '.')) return 'must not contain ".." or "." segments'

@@ -31,6 +31,13 @@ export function resolveSeedParam(
   if (key !== undefined && typeof key === 'object' && Object.hasOwn(key, name) && key[name] === null) {
     throw new TypeError(`persist: option seed of ${where} names "${name}", which the key option leaves out. Fix: remove "${name}: null" from key.`)
   }
+  // The numbers come from the raw value: a mapper that merges two seeds into one key would hit with the other's numbers.
+  if (key !== undefined && typeof key === 'object' && Object.hasOwn(key, name)) {
+    throw new TypeError(
+      `persist: option seed of ${where} names "${name}", which the key option maps (key: { ${name}: ... }). Random numbers ` +
+        `are drawn from the raw value, so the key must hold it as is. Fix: remove "${name}" from key.`,
+    )
+  }
   if (outFiles?.includes(name)) {
     throw new TypeError(`persist: option seed of ${where} names "${name}", which is also an out-file. Fix: seed from another parameter.`)
   }

@@ -49,15 +49,19 @@ export class PersistedFunction implements Registration {
   private resolved: Resolved | undefined
   private ownOptions: ReturnType<typeof readOwnOptions> | undefined
   private readonly inflight = new Map<string, Promise<unknown>>()
+  /** `where(meta)`, computed once: messages and out-file paths need it on every hit and save. */
+  readonly location: string
 
-  constructor(readonly meta: FunctionMeta) {}
+  constructor(readonly meta: FunctionMeta) {
+    this.location = where(meta)
+  }
 
   /** Options and stores for the current configuration. */
   resolve(): Resolved {
     const resolved = this.resolved
     if (resolved !== undefined && resolved.version === configVersion) return resolved
     this.ownOptions ??= readOwnOptions(this.meta)
-    const fresh = (this.resolved = resolveFunction(this.meta, this.ownOptions))
+    const fresh = (this.resolved = resolveFunction(this.meta, this.ownOptions, resolved))
     trackStats(this.stats, fresh.statsDir)
     return fresh
   }
@@ -71,7 +75,7 @@ export class PersistedFunction implements Registration {
     if (!resolved.scope) return ''
     const scope = resolved.scope()
     if (typeof scope !== 'string') {
-      throw new TypeError(`persist: the scope option of ${where(this.meta)} must return a string, got ${typeof scope}.`)
+      throw new TypeError(`persist: the scope option of ${this.location} must return a string, got ${typeof scope}.`)
     }
     return scope
   }
@@ -139,7 +143,9 @@ export class PersistedFunction implements Registration {
   private callAsync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
     const flightKey = memoryKey(key.text, key.scope)
     const running = this.inflight.get(flightKey)
-    if (running) return running
+    // The key leaves out-file paths out: a call joining a flight of another destination must still get its own
+    // files, so it looks up (and restores, or computes) for its own values once that flight has stored the entry.
+    if (running) return resolved.outFiles === undefined ? running : running.then(() => this.lookupThenCompute(resolved, key, values, compute))
     const flight = this.lookupThenCompute(resolved, key, values, compute).finally(() => this.inflight.delete(flightKey))
     this.inflight.set(flightKey, flight)
     return flight
@@ -183,7 +189,7 @@ export class PersistedFunction implements Registration {
   /** Puts a hit's out-files at this call's paths; false when the entry cannot serve this call (then it recomputes). */
   restored(resolved: Resolved, entry: StoredEntry, values: unknown[]): boolean {
     if (resolved.outFiles === undefined) return true
-    return restoreOutFiles(where(this.meta), resolved.outFiles, entry.outFiles, values, resolved.blobs!)
+    return restoreOutFiles(this.location, resolved.outFiles, entry.outFiles, values, resolved.blobs!)
   }
 
   /**
@@ -191,7 +197,7 @@ export class PersistedFunction implements Registration {
    * (with a warning) when the cache directory cannot hold them.
    */
   captureOutFiles(resolved: Resolved, values: unknown[]): OutFileRecord[] | undefined {
-    const paths = writtenOutFiles(where(this.meta), resolved.outFiles!, values)
+    const paths = writtenOutFiles(this.location, resolved.outFiles!, values)
     try {
       return storeOutFiles(resolved.outFiles!, paths, resolved.blobs!)
     } catch (error) {
@@ -212,7 +218,7 @@ export class PersistedFunction implements Registration {
     if (!this.meta.async && isPromise(value)) {
       // Caching the promise would cache a rejection too, and the disk cannot hold it: leave it alone.
       warnOnce(
-        `persist: ${where(this.meta)} returns a promise but is not declared async, so its result is not cached. ` +
+        `${this.location} returns a promise but is not declared async, so its result is not cached. ` +
           'Fix: declare it `async function`, so persist stores the resolved value.',
       )
       return undefined
@@ -224,21 +230,22 @@ export class PersistedFunction implements Registration {
       return resolved.store.set(key, entry)
     } catch (error) {
       const message = this.unstorableMessage(error)
-      if (resolved.strict) throw new TypeError(message, { cause: error })
+      if (resolved.strict) throw new TypeError(`persist: ${message}`, { cause: error })
       warnOnce(message)
       return undefined
     }
   }
 
+  /** Why a value cannot be stored, without the `persist:` prefix (a warning gets it from warnOnce). */
   private unstorableMessage(error: unknown): string {
     if (error instanceof UnfaithfulValueError) {
       return (
-        `persist: the result of ${where(this.meta)} cannot be stored faithfully: ${error.where} is ${error.typeName}, ` +
+        `the result of ${this.location} cannot be stored faithfully: ${error.where} is ${error.typeName}, ` +
         `which v8 serialization would bring back as something else. It is returned but not cached. Fix: teach ` +
         `persist the type with registerType(Class, { serialize, deserialize }), or give the function serialize/deserialize options.`
       )
     }
-    return `persist: the result of ${where(this.meta)} cannot be stored (${(error as Error).message}). It is returned but not cached.`
+    return `the result of ${this.location} cannot be stored (${(error as Error).message}). It is returned but not cached.`
   }
 
   /** Answers the handle's one-shot instruction (see control.ts). */
@@ -252,8 +259,27 @@ export class PersistedFunction implements Registration {
 
 /** Registers a persisted function; the rewritten code calls this once, lazily, per function. */
 export function register(meta: FunctionMeta): Registration {
-  if (!meta || typeof meta.id !== 'string' || typeof meta.hash !== 'string' || !Array.isArray(meta.params)) {
-    throw new TypeError('persist: register(meta) needs { id, hash, params, async, kind }: is @persist/runtime older than the plugin?')
+  const problem = metaProblem(meta)
+  if (problem !== undefined) {
+    const id = typeof meta?.id === 'string' ? meta.id : 'a persisted function'
+    throw new TypeError(
+      `persist: register(meta) of ${id}: ${problem}. The code was probably built by a version of the plugin ` +
+        '(@persist/unplugin) that does not match @persist/runtime. Fix: install matching versions of both and rebuild.',
+    )
   }
   return new PersistedFunction(meta)
+}
+
+const KINDS: readonly unknown[] = ['function', 'method', 'static-method'] satisfies FunctionMeta['kind'][]
+
+/** What is wrong with the meta the plugin emitted, or undefined (see docs/ARCHITECTURE.md for its shape). */
+function metaProblem(meta: FunctionMeta): string | undefined {
+  if (meta === null || typeof meta !== 'object') return `meta must be an object, got ${meta === null ? 'null' : typeof meta}`
+  if (typeof meta.id !== 'string') return `meta.id must be a string, got ${typeof meta.id}`
+  if (typeof meta.hash !== 'string') return `meta.hash must be a string, got ${typeof meta.hash}`
+  if (!Array.isArray(meta.params) || !meta.params.every((param) => typeof param === 'string')) return 'meta.params must be an array of strings'
+  if (typeof meta.async !== 'boolean') return `meta.async must be a boolean, got ${typeof meta.async}`
+  if (!KINDS.includes(meta.kind)) return `meta.kind must be one of ${KINDS.join(', ')}, got ${JSON.stringify(meta.kind)}`
+  if (meta.options !== undefined && typeof meta.options !== 'function') return `meta.options must be a function, got ${typeof meta.options}`
+  return undefined
 }

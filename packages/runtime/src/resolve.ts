@@ -52,6 +52,12 @@ export interface Resolved {
   seedIndex: number | undefined
   /** Where this process's hits and misses are written at exit (stores/diskStats.ts); undefined when they are not. */
   statsDir: string | undefined
+  /** Everything that decides what a memory entry means; a re-resolve keeps the memory tier only when all of it is unchanged. */
+  memoryIdentity: readonly unknown[]
+}
+
+function sameIdentity(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((part, i) => Object.is(part, b[i]))
 }
 
 export function where(meta: FunctionMeta): string {
@@ -71,24 +77,51 @@ export function readOwnOptions(meta: FunctionMeta): FunctionOptions {
   return own ?? {}
 }
 
-export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resolved {
+/**
+ * Resolves a function's options against the current configuration. `previous` is the last resolution: its memory
+ * tier is kept when nothing that decides what its entries mean changed (an unrelated `configure` keeps the values).
+ */
+export function resolveFunction(meta: FunctionMeta, own: FunctionOptions, previous?: Resolved): Resolved {
   const options: FunctionOptions = { ...functionDefaults(), ...own }
   const id = options.name ?? meta.id
   const format: ValueFormat = options.serialize
     ? { codec: Codec.Custom, serialize: options.serialize, deserialize: options.deserialize! }
     : { codec: options.format === 'json' ? Codec.Json : Codec.V8 }
   const kind = options.store ?? 'hybrid'
-  const memory = kind === 'disk' ? undefined : new MemoryStore({ maxSize: options.maxSize, maxBytes: options.maxBytes })
+  const location = where(meta)
+  const keyContext: KeyContext = { id, hash: meta.hash, version: options.version === undefined ? '' : encodeValue(options.version) }
+  const prefix = keyPrefix(keyContext)
+  const outFiles = resolveOutFileParams(location, meta.params, options.outFiles)
+  const dir = kind === 'memory' && outFiles === undefined ? undefined : currentDir()
+  // The memory key holds neither the version nor the format: anything that changes an entry's meaning is here.
+  const memoryIdentity = [
+    kind,
+    options.maxSize,
+    options.maxBytes,
+    prefix,
+    options.key,
+    options.scope,
+    options.seed,
+    outFiles?.map(({ param }) => param).join('\0'),
+    options.format,
+    options.serialize,
+    options.deserialize,
+    kind === 'memory' ? undefined : dir,
+  ]
+  const memory =
+    kind === 'disk'
+      ? undefined
+      : previous?.memory !== undefined && sameIdentity(previous.memoryIdentity, memoryIdentity)
+        ? previous.memory
+        : new MemoryStore({ maxSize: options.maxSize, maxBytes: options.maxBytes })
   const mode = currentMode()
   const disk =
-    kind === 'memory'
+    dir === undefined || kind === 'memory'
       ? undefined
-      : new DiskStore({ dir: currentDir(), id, hash: meta.hash, version: options.version, format, async: meta.async, recordUse: mode !== 'readonly' })
+      : new DiskStore({ dir, id, hash: meta.hash, version: options.version, format, async: meta.async, recordUse: mode !== 'readonly' })
   const store: Store = memory && disk ? new HybridStore(memory, disk) : (memory ?? disk)!
-  const keyContext: KeyContext = { id, hash: meta.hash, version: options.version === undefined ? '' : encodeValue(options.version) }
   const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl)
-  const outFiles = resolveOutFileParams(where(meta), meta.params, options.outFiles)
-  const seedIndex = resolveSeedParam(where(meta), meta.params, options.seed, options.key, options.outFiles)
+  const seedIndex = resolveSeedParam(location, meta.params, options.seed, options.key, options.outFiles)
   const encode = createCallEncoder({ id, params: meta.params, kind: meta.kind }, keyWithoutOutFiles(options.key, outFiles))
   return {
     version: configVersion,
@@ -96,15 +129,16 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions): Resol
     options,
     encode: seedIndex === undefined ? encode : withSeedInKey(encode, options.key, meta.params[seedIndex]!, seedIndex),
     keyContext,
-    keyPrefix: keyPrefix(keyContext),
+    keyPrefix: prefix,
     store,
     memory,
     ttlMs: ttl === undefined ? undefined : ttl * 1000,
     scope: options.scope,
     strict: options.strict ?? false,
     outFiles,
-    blobs: outFiles === undefined ? undefined : new BlobStore(currentDir()),
+    blobs: outFiles === undefined || dir === undefined ? undefined : new BlobStore(dir),
     seedIndex,
     statsDir: disk !== undefined && (mode === 'on' || mode === 'refresh') ? disk.versionDir : undefined,
+    memoryIdentity,
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { configure, functionOptionNames, validateFunctionOptions } from '../src/index'
-import { parseTtl } from '../src/options'
+import { parseAge } from '../src/cli/units'
+import { parseDuration, parseTtl } from '../src/options'
 import { resetConfiguration } from '../src/config'
 
 const check = (options: unknown) => () => validateFunctionOptions(options, 'src/a.ts#f')
@@ -48,6 +49,29 @@ describe('function options', () => {
     expect(parseTtl('2d')).toBe(172800)
     expect(parseTtl('soon')).toBeUndefined()
     expect(parseTtl(0)).toBeUndefined()
+    expect(parseTtl('0s')).toBeUndefined()
+  })
+
+  it('reads ttl and the CLI ages with one grammar', () => {
+    const cases: Array<[string, number | undefined]> = [
+      ['30', 30_000],
+      ['1H', 3_600_000],
+      [' 90 m ', 5_400_000],
+      ['1.5h', 5_400_000],
+      ['250ms', 250],
+      ['2w', 1_209_600_000],
+      ['0', 0],
+      ['soon', undefined],
+      ['1 h 2 m', undefined],
+      ['-1h', undefined],
+      ['', undefined],
+    ]
+    for (const [text, ms] of cases) {
+      expect(parseDuration(text), text).toBe(ms)
+      expect(parseTtl(text), text).toBe(ms ? ms / 1000 : undefined)
+      if (ms === undefined) expect(() => parseAge(text, '--max-age'), text).toThrow(`--max-age ${JSON.stringify(text)} is not an age`)
+      else expect(parseAge(text, '--max-age'), text).toBe(ms)
+    }
   })
 })
 

@@ -4,9 +4,10 @@
  */
 import { join } from 'node:path'
 import { BLOBS_DIR, hashFile } from '../outFiles/blobStore'
+import { dirents, SHA256_RE, TEMPORARY_FILE_RE } from '../stores/layout'
 import { readEntryInfo } from './entryInfo'
 import type { FunctionDir, TemporaryFile } from './layoutScan'
-import { dirents, scanFunctions, statFile } from './layoutScan'
+import { scanFunctions, statFile } from './layoutScan'
 import { removeFile } from './remove'
 
 /**
@@ -14,9 +15,6 @@ import { removeFile } from './remove'
  * only blobs older than this are orphans.
  */
 export const ORPHAN_AGE_MS = 3_600_000
-
-const SHA256_RE = /^[0-9a-f]{64}$/
-const TEMPORARY_RE = /^\..*\.tmp$/
 
 export interface Blob {
   path: string
@@ -31,12 +29,12 @@ export function listBlobs(root: string): { blobs: Blob[]; temporary: TemporaryFi
   const blobs: Blob[] = []
   const temporary: TemporaryFile[] = []
   for (const child of dirents(dir)) {
-    if (child.isFile() && TEMPORARY_RE.test(child.name)) temporary.push({ path: join(dir, child.name) })
+    if (child.isFile() && TEMPORARY_FILE_RE.test(child.name)) temporary.push({ path: join(dir, child.name) })
     if (!child.isDirectory()) continue
     for (const file of dirents(join(dir, child.name))) {
       const path = join(dir, child.name, file.name)
       if (!file.isFile()) continue
-      if (TEMPORARY_RE.test(file.name)) temporary.push({ path })
+      if (TEMPORARY_FILE_RE.test(file.name)) temporary.push({ path })
       else if (SHA256_RE.test(file.name)) {
         const stats = statFile(path)
         if (stats) blobs.push({ path, sha256: file.name, size: stats.size, mtimeMs: stats.mtimeMs })
@@ -47,7 +45,7 @@ export function listBlobs(root: string): { blobs: Blob[]; temporary: TemporaryFi
 }
 
 /** Blob names the entries of `functions` need, leaving out the entries in `excluded` (about to be deleted). */
-export function referencedBlobs(functions: FunctionDir[], excluded: ReadonlySet<string> = new Set()): Set<string> {
+function referencedBlobs(functions: FunctionDir[], excluded: ReadonlySet<string> = new Set()): Set<string> {
   const referenced = new Set<string>()
   for (const entry of scanFunctions(functions).entries) {
     if (excluded.has(entry.path)) continue

@@ -1,11 +1,13 @@
 /**
- * Reading an entry's header, metadata and arguments without its payload (for listings), and re-checking an
- * entry's checksum in chunks (for `verify`), on top of the entry format of `value/entryFile.ts`.
+ * Reading an entry's header, metadata and arguments without keeping its payload (for listings, `verify` and the
+ * blob sweep), on top of the entry format of `value/entryFile.ts`. The checksum is always checked first: metadata
+ * of a damaged entry (its scope, arguments, the blobs it needs) is never shown or acted on.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import { deserialize } from 'node:v8'
-import { readEntryHead } from '../stores/disk'
-import { CorruptEntryError, ENTRY_HEADER_BYTES, entryChecksum, parseEntryMeta, readHeader } from '../value/entryFile'
+import { verifyEntryFile } from '../stores/disk'
+import { SHA256_RE } from '../stores/layout'
+import { CorruptEntryError, parseEntryMeta } from '../value/entryFile'
 
 /** What a listing shows of an entry. */
 export interface EntryInfo {
@@ -19,18 +21,16 @@ export interface EntryInfo {
   blobs: string[]
 }
 
-const SHA256_RE = /^[0-9a-f]{64}$/
-
 function blobNames(records: unknown): string[] {
   if (!Array.isArray(records)) return []
   return records.map((record) => (record as { sha256?: unknown })?.sha256).filter((name): name is string => typeof name === 'string' && SHA256_RE.test(name))
 }
 
-/** Header, metadata and arguments of an entry file. Throws CorruptEntryError when they are malformed. */
+/** Header, metadata and arguments of a verified entry file. Throws CorruptEntryError when the entry is damaged. */
 export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
   const fd = openSync(path, 'r')
   try {
-    const { header, middle } = readEntryHead(fd)
+    const { header, middle } = verifyEntryFile(fd)
     const meta = parseEntryMeta(header, middle)
     let args: unknown[] | undefined
     if (withArgs && header.argsLength > 0) {
@@ -46,11 +46,10 @@ export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
   }
 }
 
-const CHUNK = 4 * 1024 * 1024
-
 /** The outcome of checking one entry file. */
 export type EntryCheck =
-  | { state: 'ok' }
+  /** Intact; `blobs` are the out-file blobs it needs. */
+  | { state: 'ok'; blobs: string[] }
   /** The bytes are wrong: the runtime would treat the entry as a miss, so it can go. */
   | { state: 'corrupt'; reason: string }
   /** The file could not be read (vanished, permission, I/O error): nothing is known about its bytes. */
@@ -58,30 +57,12 @@ export type EntryCheck =
 
 /** Checks the structure and the checksum of an entry file. */
 export function checkEntryFile(path: string): EntryCheck {
-  let fd: number
   try {
-    fd = openSync(path, 'r')
-  } catch (error) {
-    return { state: 'unreadable', reason: `cannot be opened (${(error as NodeJS.ErrnoException).code})` }
-  }
-  try {
-    const size = fstatSync(fd).size
-    const headerBytes = Buffer.alloc(ENTRY_HEADER_BYTES)
-    const read = readSync(fd, headerBytes, 0, ENTRY_HEADER_BYTES, 0)
-    const header = readHeader(headerBytes.subarray(0, read), size)
-    const checksum = entryChecksum(header, headerBytes)
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size - ENTRY_HEADER_BYTES, 1)))
-    for (let position = ENTRY_HEADER_BYTES; position < size; ) {
-      const length = readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position)
-      if (length === 0) return { state: 'corrupt', reason: 'shorter than its header says' }
-      checksum.update(chunk.subarray(0, length))
-      position += length
-    }
-    return checksum.digest().equals(header.checksum) ? { state: 'ok' } : { state: 'corrupt', reason: 'checksum mismatch' }
+    return { state: 'ok', blobs: readEntryInfo(path, false).blobs }
   } catch (error) {
     if (error instanceof CorruptEntryError) return { state: 'corrupt', reason: error.message }
-    return { state: 'unreadable', reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }
-  } finally {
-    closeSync(fd)
+    const code = (error as NodeJS.ErrnoException).code
+    if ((error as NodeJS.ErrnoException).syscall === 'open') return { state: 'unreadable', reason: `cannot be opened (${code})` }
+    return { state: 'unreadable', reason: `cannot be read (${code ?? (error as Error).message})` }
   }
 }

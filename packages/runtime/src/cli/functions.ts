@@ -2,7 +2,7 @@
  * From function directories to the ids users know. A directory name is `toSegment(id)`; the manifest gives the
  * real ids, and a directory the manifest does not name is shown with its name decoded as well as it can be.
  */
-import { hashOfVersionDir, hashSegment, toSegment } from '../stores/layout'
+import { decodeSegment, hashOfVersionDir, hashSegment, toSegment } from '../stores/layout'
 import { CliError } from './errors'
 import type { FunctionDir } from './layoutScan'
 import type { Manifest } from './manifest'
@@ -12,16 +12,6 @@ export interface KnownFunction extends FunctionDir {
   id: string
   /** The source hash the manifest names for this function, when the manifest names it. */
   liveHash: string | undefined
-}
-
-/** A readable id from a directory name: `src__jobs.ts#load` → `src/jobs.ts#load`. */
-export function decodeSegment(segment: string): string {
-  const text = segment.replace(/__/g, '/')
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
 
 /** Ids and live hashes of the function directories. */
@@ -58,7 +48,9 @@ export function matchesPattern(id: string, pattern: string | undefined): boolean
  * (for read-only commands). Throws a CliError listing close ids when there is no single match.
  */
 export function findFunction(fns: KnownFunction[], name: string, loose: boolean): KnownFunction {
-  const exact = fns.find((fn) => fn.id === name || fn.segment === name || fn.segment === toSegment(name))
+  // An id first: a directory name can also read as another id (`src__a.ts#f` is the directory of `src/a.ts#f`).
+  const segment = toSegment(name)
+  const exact = fns.find((fn) => fn.id === name) ?? fns.find((fn) => fn.segment === segment) ?? fns.find((fn) => fn.segment === name)
   if (exact) return exact
   const close = fns.filter((fn) => fn.id.includes(name))
   if (loose && close.length === 1) return close[0]!

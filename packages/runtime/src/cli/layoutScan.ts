@@ -1,12 +1,12 @@
 /**
  * Walks the disk layout of `stores/layout.ts` read-only: `<dir>/<function>/<hash>[@v<version>]/[~<scope>/]<shard>/<key>`.
- * Symlinks are never followed. Names starting with a dot are never entries: `.*.tmp` files are a writer's
- * temporary files (listed apart, for `verify`); other dot-files and dot-directories (entry locks, the `.stats`
- * counts of a version) belong to the runtime and are skipped.
+ * Symlinks are never followed. Only files named like a key are entries (`scanVersion` of stores/layout.ts, the
+ * walk the runtime uses too); `.*.tmp` files are writers' temporary files (listed apart, for `verify`); anything
+ * else (entry locks, the `.stats` counts of a version, a file a user left there) is neither and is never deleted.
  */
-import { type Dirent, readdirSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { isTemporaryName, SCOPE_PREFIX } from '../stores/layout'
+import { dirents, isTemporaryName, scanVersion as layoutScanVersion } from '../stores/layout'
 
 /** One function's directory and the versions (source hash directories) inside it. */
 export interface FunctionDir {
@@ -27,20 +27,9 @@ export interface EntryLocation {
   scope: string
 }
 
-const TEMPORARY_RE = /^\..*\.tmp$/
-
 /** A writer's temporary file (or one left behind by a crashed writer). */
 export interface TemporaryFile {
   path: string
-}
-
-/** The items of a directory; none when it cannot be read (gone meanwhile, not a directory). */
-export function dirents(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-  } catch {
-    return []
-  }
 }
 
 /**
@@ -61,34 +50,13 @@ export function listFunctionDirs(root: string): FunctionDir[] {
   return found.sort((a, b) => a.segment.localeCompare(b.segment))
 }
 
-/** Bucket directories of one version: the unscoped one and one per scope. */
-function bucketsOf(versionDir: string): Array<{ path: string; scope: string }> {
-  const buckets = [{ path: versionDir, scope: '' }]
-  for (const child of dirents(versionDir)) {
-    if (child.isDirectory() && child.name.startsWith(SCOPE_PREFIX)) {
-      buckets.push({ path: join(versionDir, child.name), scope: child.name.slice(SCOPE_PREFIX.length) })
-    }
-  }
-  return buckets
-}
-
-/** Entry files and temporary files of one version directory. */
+/** Entry files and temporary files of one version directory (the walk the runtime's `entries()` uses too). */
 export function scanVersion(fn: FunctionDir, hash: string): { entries: EntryLocation[]; temporary: TemporaryFile[] } {
-  const entries: EntryLocation[] = []
-  const temporary: TemporaryFile[] = []
-  for (const bucket of bucketsOf(join(fn.path, hash))) {
-    for (const shard of dirents(bucket.path)) {
-      if (!shard.isDirectory() || shard.name.startsWith(SCOPE_PREFIX) || isTemporaryName(shard.name)) continue
-      const shardPath = join(bucket.path, shard.name)
-      for (const file of dirents(shardPath)) {
-        if (!file.isFile()) continue
-        const path = join(shardPath, file.name)
-        if (TEMPORARY_RE.test(file.name)) temporary.push({ path })
-        else if (!isTemporaryName(file.name)) entries.push({ path, segment: fn.segment, hash, scope: bucket.scope })
-      }
-    }
+  const found = layoutScanVersion(join(fn.path, hash))
+  return {
+    entries: found.entries.map((entry) => ({ path: entry.path, segment: fn.segment, hash, scope: entry.scope })),
+    temporary: found.temporary.map((path) => ({ path })),
   }
-  return { entries, temporary }
 }
 
 /** Every entry (and temporary file) of the given functions, all versions. */

@@ -34,7 +34,7 @@ export interface LoadedManifest {
 }
 
 /** Where the plugin writes the manifest by default: `<cache dir>/manifest.json`. */
-export function defaultManifestPath(cacheDir: string): string {
+function defaultManifestPath(cacheDir: string): string {
   return join(cacheDir, 'manifest.json')
 }
 

@@ -1,4 +1,5 @@
 /** Parsing of the sizes and ages given on the command line (`2G`, `30d`). */
+import { parseDuration } from '../options'
 import { UsageError } from './errors'
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i
@@ -11,14 +12,11 @@ export function parseSize(text: unknown, option: string): number {
   return Math.floor(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!)
 }
 
-const AGE_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/i
-const AGE_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
-/** Milliseconds from `30d`, `12h`, `90m`, `45s`, `2w` or a plain number of seconds. */
+/** Milliseconds from `30d`, `12h`, `90m`, `45s`, `2w` or a plain number of seconds (the `ttl` option's grammar). */
 export function parseAge(text: unknown, option: string): number {
-  const match = AGE_RE.exec(String(text).trim())
-  if (!match) throw new UsageError(`${option} ${JSON.stringify(String(text))} is not an age; write e.g. 30d, 12h, 90m or 45s.`)
-  return Number(match[1]) * AGE_UNITS[(match[2] ?? 's').toLowerCase()]!
+  const ms = parseDuration(String(text))
+  if (ms === undefined) throw new UsageError(`${option} ${JSON.stringify(String(text))} is not an age; write e.g. 30d, 12h, 90m or 45s.`)
+  return ms
 }
 
 /** A non-negative integer option such as `--max-entries`. */

@@ -49,6 +49,8 @@ export function createCallEncoder(target: CallKeyTarget, key: KeyOption | undefi
     }
   }
   const prefixes = params.map((name) => `${encodeString(name)}=`)
+  // Built once: the mapped path passes the fix to every encodeNamed call, error or not.
+  const fixes = params.map(PARAM_FIX)
   const mappers = params.map((name) => (key && Object.hasOwn(key, name) ? key[name] : undefined))
   const thisMapper = key && Object.hasOwn(key, 'this') ? key.this : undefined
   const keysThis = target.kind === 'method' && thisMapper !== null
@@ -84,7 +86,7 @@ export function createCallEncoder(target: CallKeyTarget, key: KeyOption | undefi
       if (mapper === null) continue
       const value = mapper === undefined ? values[i] : mapper(values[i])
       if (value === DROP) continue
-      out += prefixes[i]! + encodeNamed(target, params[i]!, value, PARAM_FIX(params[i]!)) + ';'
+      out += prefixes[i]! + encodeNamed(target, params[i]!, value, fixes[i]!) + ';'
     }
     return out
   }

@@ -10,7 +10,7 @@ export interface OutFileRecord {
   size: number
 }
 
-const SHA256_RE = /^[0-9a-f]{64}$/
+import { SHA256_RE } from '../stores/layout'
 
 /** Whether metadata read from an entry file is a well-formed list of records (the hash becomes a path: check it). */
 export function isOutFileRecords(value: unknown): value is OutFileRecord[] {

@@ -33,12 +33,13 @@ import {
   encodeEntry,
   type EncodedEntry,
   ENTRY_HEADER_BYTES,
+  entryChecksum,
   payloadPieces,
   readHeader,
   type EntryHeader,
   type ValueFormat,
 } from '../value/entryFile'
-import { bucketDir, functionDir, isTemporaryName, SCOPE_PREFIX, toSegment } from './layout'
+import { bucketDir, functionDir, scanVersion, SCOPE_PREFIX, toSegment } from './layout'
 import { UseRecorder } from './lastUse'
 import { holdsOnlyPersistFiles } from './ownedDir'
 import type { EntryKey, Store, StoredEntry } from './store'
@@ -330,27 +331,13 @@ export class DiskStore implements Store {
 
   /** Entries of the current version (source hash and `version` option): all scopes, or one. */
   async *entries(scope?: string): AsyncIterable<StoredEntry> {
-    const base = this.versionDir
-    const buckets =
-      scope !== undefined
-        ? [bucketDir(this.root, this.id, this.hash, scope, this.version)]
-        : [base, ...listDir(base).filter((name) => name.startsWith(SCOPE_PREFIX)).map((name) => join(base, name))]
-    for (const bucket of buckets) {
-      for (const shard of listDir(bucket)) {
-        if (shard.startsWith(SCOPE_PREFIX) || isTemporaryName(shard)) continue
-        for (const name of listDir(join(bucket, shard))) {
-          // Only keys are entries: temporary files, locks and whatever else lies there are not persist's to judge.
-          if (!ENTRY_NAME_RE.test(name)) continue
-          const entry = await this.readFile(join(bucket, shard, name), true)
-          if (entry) yield entry
-        }
-      }
+    // The same walk as the CLI's, so both agree on what an entry is.
+    for (const { path } of scanVersion(this.versionDir, scope === undefined || scope === '' ? scope : toSegment(scope)).entries) {
+      const entry = await this.readFile(path, true)
+      if (entry) yield entry
     }
   }
 }
-
-/** An entry's file name: its key digest (sha256, hex). */
-const ENTRY_NAME_RE = /^[0-9a-f]{64}$/
 
 /** Small entries are read into this reusable buffer with one read call: no stat, no allocation. */
 const scratch = Buffer.allocUnsafeSlow(64 * 1024)
@@ -387,6 +374,28 @@ export function readEntryHead(fd: number): { header: EntryHeader; headerBytes: B
   const header = readHeader(headerBytes, size)
   const middle = readExactly(fd, Buffer.allocUnsafe(header.payloadStart - ENTRY_HEADER_BYTES), ENTRY_HEADER_BYTES)
   return { header, headerBytes, middle }
+}
+
+const VERIFY_CHUNK = 4 * 1024 * 1024
+
+/**
+ * An entry's header, metadata and arguments, after checking the checksum over the whole file (the payload is read
+ * in chunks and dropped): for readers that trust the metadata without decoding the value (the CLI). Throws
+ * CorruptEntryError when anything is wrong.
+ */
+export function verifyEntryFile(fd: number): { header: EntryHeader; middle: Buffer } {
+  const { header, headerBytes, middle } = readEntryHead(fd)
+  const checksum = entryChecksum(header, headerBytes)
+  checksum.update(middle)
+  const end = header.payloadStart + header.payloadLength
+  const chunk = Buffer.allocUnsafe(Math.min(VERIFY_CHUNK, Math.max(header.payloadLength, 1)))
+  for (let position = header.payloadStart; position < end; ) {
+    const length = Math.min(chunk.length, end - position)
+    checksum.update(readExactly(fd, chunk.subarray(0, length), position))
+    position += length
+  }
+  if (!checksum.digest().equals(header.checksum)) throw new CorruptEntryError('checksum mismatch')
+  return { header, middle }
 }
 
 const readAsync = promisify(read)

@@ -3,24 +3,72 @@
  * and stay readable (`src/jobs.ts#load` → `src__jobs.ts#load`); no name can climb out of `<dir>`.
  */
 import { createHash } from 'node:crypto'
+import { type Dirent, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-const UNSAFE_RE = /[^A-Za-z0-9._#@+=,-]/gu
 const MAX_SEGMENT = 200
+
+/** Escapes one unsafe character as UTF-8 %XX, including the characters encodeURIComponent leaves alone. */
+function escapeChar(char: string): string {
+  return encodeURIComponent(char).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
 
 /**
  * One path segment from an arbitrary string: `/` becomes `__`, other unsafe characters are %-escaped, a leading
  * dot is escaped (so `..` and hidden names cannot appear) and long names are shortened with a hash suffix.
- * Two ids mapping to the same segment cannot share entries: the id is part of every key hash.
+ * One-to-one (`decodeSegment` is its inverse) so that deleting one id's or scope's directory never deletes
+ * another's: a `_` next to a `/` or another `_` is escaped as `%5F`, so every run of `_` in a segment is either a
+ * single literal `_` or an even run standing for slashes (`src/a.ts` → `src__a.ts`, `src__a.ts` → `src%5F%5Fa.ts`).
+ * Shortened names end in `~<16 hex>`, which no other segment contains (`~` is always escaped).
  */
 export function toSegment(name: string): string {
-  let out = name.replace(UNSAFE_RE, (char) => (char === '/' || char === '\\' ? '__' : encodeURIComponent(char).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)))
+  let out = ''
+  for (let i = 0; i < name.length; i++) {
+    const char = name[i]!
+    if (char === '/') out += '__'
+    else if (char === '_') out += isSlashOrUnderscore(name[i - 1]) || isSlashOrUnderscore(name[i + 1]) ? '%5F' : '_'
+    else if (SAFE_CHAR_RE.test(char)) out += char
+    else {
+      // A surrogate pair is escaped as one character (its UTF-8 bytes).
+      const code = name.codePointAt(i)!
+      const whole = String.fromCodePoint(code)
+      out += isWellFormed(whole) ? escapeChar(whole) : '%EF%BF%BD'
+      i += whole.length - 1
+    }
+  }
   if (out.startsWith('.')) out = `%2E${out.slice(1)}`
-  if (out.length === 0) out = '%00'
+  // A lone `%` cannot come from any other name: every other `%` starts a %XX escape.
+  if (out.length === 0) out = '%'
   if (out.length > MAX_SEGMENT) {
     out = `${out.slice(0, MAX_SEGMENT - 17)}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
   }
   return out
+}
+
+const SAFE_CHAR_RE = /^[A-Za-z0-9.#@+=,-]$/u
+
+function isSlashOrUnderscore(char: string | undefined): boolean {
+  return char === '/' || char === '_'
+}
+
+/** A lone surrogate has no UTF-8 form; encodeURIComponent would throw on it. */
+function isWellFormed(text: string): boolean {
+  const code = text.charCodeAt(0)
+  return text.length === 2 || code < 0xd800 || code > 0xdfff
+}
+
+/**
+ * The name a segment was made from: `src__jobs.ts#load` → `src/jobs.ts#load`. Exact for every segment `toSegment`
+ * makes, except shortened ones (their end is a hash) and names with lone surrogates.
+ */
+export function decodeSegment(segment: string): string {
+  if (segment === '%') return ''
+  const text = segment.replace(/__/g, '/')
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 export function functionDir(root: string, id: string): string {
@@ -42,7 +90,7 @@ export function hashSegment(hash: string): string {
 }
 
 /** Between a hash and a `version` option in a version directory's name; plain hashes never contain `@`. */
-export const VERSION_MARK = '@v'
+const VERSION_MARK = '@v'
 const MAX_VERSION_NAME = 64
 
 /**
@@ -50,7 +98,7 @@ const MAX_VERSION_NAME = 64
  * so entries of an old version do not linger among the live ones. The version name is made safe and, when long,
  * shortened to a hash; it need not be one-to-one: the version is part of every disk key as well.
  */
-export function versionDirName(hash: string, version?: string | number): string {
+function versionDirName(hash: string, version?: string | number): string {
   if (version === undefined) return hashSegment(hash)
   let name = toSegment(String(version))
   if (name.length > MAX_VERSION_NAME) name = `~${createHash('sha256').update(String(version)).digest('hex').slice(0, 16)}`
@@ -83,4 +131,59 @@ export const STATS_DIR = '.stats'
 /** Temporary files start with a dot: listings skip them and they can never be read as an entry. */
 export function isTemporaryName(name: string): boolean {
   return name.startsWith('.')
+}
+
+/** A sha256 in hex: an entry's file name (its key digest) and an out-file blob's name. */
+export const SHA256_RE = /^[0-9a-f]{64}$/
+
+/** A writer's temporary file (entries, blobs): `.<anything>.tmp`. */
+export const TEMPORARY_FILE_RE = /^\..*\.tmp$/
+
+/** The build manifest's temporary file in the cache root (`manifest.json.<pid>.<time>.<random>.tmp`). */
+export const MANIFEST_TEMPORARY_RE = /^manifest\.json\..+\.tmp$/
+
+/** The items of a directory; none when it cannot be read (gone meanwhile, not a directory). */
+export function dirents(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return []
+  }
+}
+
+/** One entry file found in a version directory. */
+export interface ScannedEntry {
+  path: string
+  /** The scope directory's name without its `~` (a `toSegment` name), or '' for the unscoped bucket. */
+  scope: string
+}
+
+/**
+ * The entry files and writers' temporary files of one version directory, in every bucket or only in the one of
+ * `scopeSegment` ('' for the unscoped one). Only files named like a key are entries: locks, temporary files and
+ * whatever else a user left there are not persist's to judge (or delete). Symlinks are never followed.
+ */
+export function scanVersion(versionDir: string, scopeSegment?: string): { entries: ScannedEntry[]; temporary: string[] } {
+  const buckets =
+    scopeSegment === undefined
+      ? [{ path: versionDir, scope: '' }].concat(
+          dirents(versionDir)
+            .filter((child) => child.isDirectory() && child.name.startsWith(SCOPE_PREFIX))
+            .map((child) => ({ path: join(versionDir, child.name), scope: child.name.slice(SCOPE_PREFIX.length) })),
+        )
+      : [{ path: scopeSegment ? join(versionDir, SCOPE_PREFIX + scopeSegment) : versionDir, scope: scopeSegment }]
+  const entries: ScannedEntry[] = []
+  const temporary: string[] = []
+  for (const bucket of buckets) {
+    for (const shard of dirents(bucket.path)) {
+      if (!shard.isDirectory() || shard.name.startsWith(SCOPE_PREFIX) || isTemporaryName(shard.name)) continue
+      const shardPath = join(bucket.path, shard.name)
+      for (const file of dirents(shardPath)) {
+        if (!file.isFile()) continue
+        if (SHA256_RE.test(file.name)) entries.push({ path: join(shardPath, file.name), scope: bucket.scope })
+        else if (TEMPORARY_FILE_RE.test(file.name)) temporary.push(join(shardPath, file.name))
+      }
+    }
+  }
+  return { entries, temporary }
 }

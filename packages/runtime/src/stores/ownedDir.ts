@@ -6,12 +6,11 @@
  */
 import { closeSync, type Dirent, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path'
-import { BLOBS_DIR, isTemporaryName, SCOPE_PREFIX, STATS_DIR } from './layout'
+import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, STATS_DIR } from './layout'
 
 const SHARD_RE = /^[0-9a-f]{2}$/
 /** How every file of the build's analysis cache starts (@persist/core `analysis/diskCache.ts`), whatever its name. */
 const ANALYSIS_MAGIC = Buffer.from('persist-analysis\n')
-const MANIFEST_TMP_RE = /^manifest\.json\..+\.tmp$/
 
 function list(dir: string): Dirent[] | undefined {
   try {
@@ -77,7 +76,7 @@ function isFunctionDir(dir: string): boolean {
 /** Whether one item of a cache root is something persist writes there. */
 function isPersistItem(dir: string, child: Dirent): boolean {
   const path = join(dir, child.name)
-  if (child.isFile()) return child.name === 'manifest.json' ? isPersistManifest(path) : MANIFEST_TMP_RE.test(child.name)
+  if (child.isFile()) return child.name === 'manifest.json' ? isPersistManifest(path) : MANIFEST_TEMPORARY_RE.test(child.name)
   if (child.isDirectory() && child.name === BLOBS_DIR) return isBucket(path, false)
   if (!child.isDirectory() || isTemporaryName(child.name)) return false
   if (child.name === 'analysis') return isAnalysisDir(path)

@@ -15,7 +15,7 @@ import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
 import { CHECKSUM_BYTES, checksumKindFor, createChecksum, type Checksum } from './checksum'
 import { blobTypeOf, prepareValue, reviveValue } from './faithful'
 
-export const ENTRY_FORMAT = 2
+const ENTRY_FORMAT = 2
 /** Format 1 entries (crc32 only) are still valid: they are read, never written. */
 const READABLE_FORMATS = new Set([1, ENTRY_FORMAT])
 const MAGIC = 0x54535250 // "PRST" little-endian

@@ -44,7 +44,6 @@ export function stats(pattern: string | undefined, options: StatsOptions): void 
   })
   const data = {
     dir: cache.root,
-    countersRecorded: true,
     functions: result,
   }
   print(options, data, () => {

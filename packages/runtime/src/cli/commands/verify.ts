@@ -2,13 +2,14 @@
  * `persist verify`: re-checks every entry's structure and checksum and removes the corrupt ones (the runtime
  * would only ever treat them as misses), re-hashes the out-file blobs, and removes temporary files and orphaned
  * blobs older than `--tmp-age` (default 1 hour), which no running writer can still be about to use. Younger
- * temporary files are left alone.
+ * temporary files are left alone; blobs younger than ORPHAN_AGE_MS are left alone whatever `--tmp-age` says.
  */
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import pc from 'picocolors'
-import { blobIntact, listBlobs } from '../blobs'
-import { checkEntryFile, readEntryInfo } from '../entryInfo'
+import { MANIFEST_TEMPORARY_RE } from '../../stores/layout'
+import { blobIntact, listBlobs, ORPHAN_AGE_MS } from '../blobs'
+import { checkEntryFile } from '../entryInfo'
 import { EXIT_FAILURE, EXIT_OK } from '../errors'
 import { scanFunctions, statFile, type TemporaryFile } from '../layoutScan'
 import { openCache } from '../openCache'
@@ -22,12 +23,10 @@ export interface VerifyOptions extends CommonOptions {
   tmpAge?: string
 }
 
-/** The manifest is also written through a temporary file (`manifest.json.<pid>.<time>.<random>.tmp`) in the root. */
-const ROOT_TMP_RE = /^manifest\.json\..+\.tmp$/
 
 function rootTemporaryFiles(root: string): TemporaryFile[] {
   return readdirSync(root)
-    .filter((name) => ROOT_TMP_RE.test(name))
+    .filter((name) => MANIFEST_TEMPORARY_RE.test(name))
     .map((name) => ({ path: join(root, name) }))
 }
 
@@ -39,6 +38,9 @@ interface Problem {
 /** Returns the exit code: 1 when `--dry-run` found something to repair, or an entry could not be read. */
 export function verify(options: VerifyOptions): number {
   const safeAgeMs = parseAge(options.tmpAge ?? '1h', '--tmp-age')
+  // A writer stores a blob before the entry naming it: however small `--tmp-age`, a blob is an orphan only once
+  // no writer can still be about to name it, as for gc, prune and clear.
+  const orphanAgeMs = Math.max(safeAgeMs, ORPHAN_AGE_MS)
   const cache = openCache(options)
   const { entries, temporary } = scanFunctions(cache.functions)
   const blobStore = listBlobs(cache.root)
@@ -64,12 +66,7 @@ export function verify(options: VerifyOptions): number {
     else if (check.state === 'unreadable') {
       if (statFile(entry.path)) unreadable.push({ path: entry.path, reason: check.reason })
     } else {
-      let blobs: string[]
-      try {
-        blobs = readEntryInfo(entry.path, false).blobs
-      } catch {
-        continue // Replaced or removed since it was checked.
-      }
+      const blobs = check.blobs
       const missing = blobs.find((name) => !goodBlobs.has(name))
       for (const name of blobs) referenced.add(name)
       if (missing) corrupt.push({ path: entry.path, reason: `its out-file blob ${missing} is missing or damaged` })
@@ -79,7 +76,7 @@ export function verify(options: VerifyOptions): number {
   progress.done()
 
   const orphanBlobs = blobStore.blobs
-    .filter((blob) => goodBlobs.has(blob.sha256) && !referenced.has(blob.sha256) && now - blob.mtimeMs > safeAgeMs)
+    .filter((blob) => goodBlobs.has(blob.sha256) && !referenced.has(blob.sha256) && now - blob.mtimeMs > orphanAgeMs)
     .map((blob) => blob.path)
   const staleTemporary: string[] = []
   let freshTemporary = 0
