@@ -6,7 +6,7 @@ import type { FileStamp } from './analysis/diskCache'
 import { UnreadableFileError } from './analysis/fileStamp'
 import { FileStore, type FileStoreStats } from './analysis/fileStore'
 import { GraphBuilder, type GraphContext, type NodeCache } from './analysis/graph'
-import { HASH_FORMAT_VERSION, hashParts, sha256 } from './analysis/hash'
+import { HASH_FORMAT_VERSION, hashParts } from './analysis/hash'
 import { type MemoEntry, isMemoValid } from './analysis/resultMemo'
 import { functionDiagnostics, problemDiagnostics } from './analysis/report'
 import type { ParsedModule } from './analysis/parse'
@@ -118,11 +118,10 @@ export function functionId(root: string, file: string, name: string): string {
   return `${path.relative(root, file).split(path.sep).join('/')}#${name}`
 }
 
-/** Code-point order: stable across locales, and much faster than `localeCompare`. */
-function compareDeps(a: FunctionDependency, b: FunctionDependency): number {
-  const x = `${a.file}\0${a.declaration}`
-  const y = `${b.file}\0${b.declaration}`
-  return x < y ? -1 : x > y ? 1 : 0
+/** Dependencies in code-point order of `file\0declaration` (stable across locales, unlike `localeCompare`). */
+function sortedDeps(deps: Map<string, FunctionDependency>): FunctionDependency[] {
+  const keys = [...deps.keys()].sort()
+  return keys.map((key) => deps.get(key)!)
 }
 
 /** Bumped when the cached summary format changes; the core version and the code fingerprint cover the rest. */
@@ -197,7 +196,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       // Ids and dependency paths are relative to the root.
       root,
       abs,
-      (code === undefined ? store.contentHash(abs) : sha256(code)) ?? '',
+      (code === undefined ? store.contentHash(abs) : store.textHash(code)) ?? '',
       JSON.stringify(settings),
       String(!!options.strict),
       resolver.tsconfigPath ?? '(no tsconfig)',
@@ -256,7 +255,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         id,
         hash: hashes.get(start)!,
         start: rootSummary.start,
-        deps: [...deps.values()].sort(compareDeps),
+        deps: sortedDeps(deps),
       })
       const allowImpure = own.allowImpure ?? rootSummary.allowImpure
       diagnostics.push(...functionDiagnostics(graph.nodes, start, rootSummary.name, id, { strict: !!options.strict, allowImpure }, sourceOf))

@@ -53,26 +53,34 @@ function isTypeOnly(node: AstNode): boolean {
  * so reformatting a file or changing a type does not change the hash built from this text.
  */
 export function canonicalPrint(node: AstNode): string {
-  const out: string[] = []
-  print(node, out)
-  return out.join('')
+  out = ''
+  print(node)
+  const text = out
+  out = ''
+  return text
 }
 
-function print(value: unknown, out: string[]): void {
+/** Strings that `JSON.stringify` would only put quotes around: most are identifiers and short literals. */
+const PLAIN_STRING_RE = /^[\w$ .,:;!?'()[\]{}<>=+*/-]*$/
+
+/** The text being printed: appending to one string is cheaper than collecting and joining pieces. */
+let out = ''
+
+function print(value: unknown): void {
   if (value === null || value === undefined) {
-    out.push('~')
+    out += '~'
     return
   }
   switch (typeof value) {
     case 'string':
-      out.push(JSON.stringify(value))
+      out += PLAIN_STRING_RE.test(value) ? `"${value}"` : JSON.stringify(value)
       return
     case 'number':
     case 'boolean':
-      out.push(String(value))
+      out += String(value)
       return
     case 'bigint':
-      out.push(`${value}n`)
+      out += `${value}n`
       return
     case 'object':
       break
@@ -80,50 +88,50 @@ function print(value: unknown, out: string[]): void {
       return
   }
   if (Array.isArray(value)) {
-    out.push('[')
+    out += '['
     for (const item of value) {
       if (item && typeof item === 'object' && typeof item.type === 'string' && isTypeOnly(item)) continue
       // TypeScript's `this: T` parameter is not a runtime parameter.
       if (item && item.type === 'Identifier' && item.name === 'this' && item.typeAnnotation) continue
-      print(item, out)
-      out.push(',')
+      print(item)
+      out += ','
     }
-    out.push(']')
+    out += ']'
     return
   }
   if (value instanceof RegExp) {
-    out.push(String(value))
+    out += String(value)
     return
   }
   let node = value as AstNode
   if (typeof node.type !== 'string') {
-    printFields(node, out, '')
+    printFields(node, '')
     return
   }
   while (TS_WRAPPERS.has(node.type)) node = node.expression
   if (isTypeOnly(node)) {
-    out.push('~')
+    out += '~'
     return
   }
-  out.push(node.type)
+  out += node.type
   if (node.type === 'Literal') {
     // The value, not its spelling: `'a'` and `"a"`, `0x10` and `16` are the same program.
-    if (node.regex) print(`/${node.regex.pattern}/${node.regex.flags}`, out)
-    else if (node.bigint !== undefined && node.bigint !== null) print(`${node.bigint}n`, out)
-    else print(node.value, out)
+    if (node.regex) print(`/${node.regex.pattern}/${node.regex.flags}`)
+    else if (node.bigint !== undefined && node.bigint !== null) print(`${node.bigint}n`)
+    else print(node.value)
     return
   }
-  printFields(node, out, node.type)
+  printFields(node, node.type)
 }
 
-function printFields(node: AstNode, out: string[], type: string): void {
-  out.push('{')
+function printFields(node: AstNode, type: string): void {
+  out += '{'
   for (const key in node) {
     if (key === 'type' || SKIPPED_FIELDS.has(key)) continue
     if (key === 'optional' && !OPTIONAL_CHAIN_NODES.has(type)) continue
-    out.push(key, ':')
-    print(node[key], out)
-    out.push(';')
+    out += `${key}:`
+    print(node[key])
+    out += ';'
   }
-  out.push('}')
+  out += '}'
 }

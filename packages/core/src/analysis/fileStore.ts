@@ -55,6 +55,9 @@ export class FileStore {
   private passSummaries = new Map<string, FileSummary | undefined>()
   private seen = new Set<string>()
   private currentKeys = new Map<string, string>()
+  /** The last text given to `textHash`, and its hash. */
+  private lastText: string | undefined
+  private lastTextHash = ''
   private dirtyIndex = false
   private dirtySummaries = false
   private readonly cacheDir: string | undefined
@@ -155,6 +158,18 @@ export class FileStore {
     return hash
   }
 
+  /**
+   * SHA-256 of a text handed over by the caller. The analyzer asks twice for the same text (its memo key, then
+   * the summary): the last answer is kept, and a string compared to the same string is a pointer comparison.
+   */
+  textHash(code: string): string {
+    if (this.lastText !== code) {
+      this.lastTextHash = sha256(code)
+      this.lastText = code
+    }
+    return this.lastTextHash
+  }
+
   /** The text of a file as it is now. */
   text(file: string): string | undefined {
     const cached = this.texts.get(file)
@@ -176,7 +191,7 @@ export class FileStore {
   private summaryUncached(file: string, code?: string, parsed?: ParsedModule): FileSummary | undefined {
     let contentHash: string | undefined
     if (code !== undefined) {
-      contentHash = sha256(code)
+      contentHash = this.textHash(code)
       this.checked.set(file, contentHash)
       this.texts.set(file, code)
     } else contentHash = this.contentHash(file)

@@ -44,9 +44,21 @@ function patternNames(pattern: AstNode | null, out: string[] = []): string[] {
   return out
 }
 
+/** Canonical text by node, within one file: a persisted function declaration is both a unit and a root. */
+type Printer = (node: AstNode) => string
+
+function createPrinter(): Printer {
+  const printed = new Map<AstNode, string>()
+  return (node) => {
+    let text = printed.get(node)
+    if (text === undefined) printed.set(node, (text = canonicalPrint(node)))
+    return text
+  }
+}
+
 /** Hash of what a unit's code does; the format version is part of every hash. */
-function codeHash(kind: string, node: AstNode): string {
-  return hashParts([`v${HASH_FORMAT_VERSION}`, kind, canonicalPrint(node)])
+function codeHash(kind: string, node: AstNode, print: Printer): string {
+  return hashParts([`v${HASH_FORMAT_VERSION}`, kind, print(node)])
 }
 
 /** Options are code (evaluated at run time), so they count in their canonical form too. */
@@ -88,7 +100,8 @@ export function summarizeFile(file: string, code: string, parsed: ParsedModule =
   const program = parsed.program
   const scopes = analyzeScopes(program)
   const lineOf = createLineIndex(code)
-  const drafts = collectUnits(program, lineOf, summary)
+  const print = createPrinter()
+  const drafts = collectUnits(program, lineOf, summary, print)
   drafts.sort((a, b) => a.start - b.start)
   summary.units = drafts.map((d) => d.summary)
   drafts.forEach((d, i) => {
@@ -149,7 +162,9 @@ export function summarizeFile(file: string, code: string, parsed: ParsedModule =
     } else if (event.kind === 'impure' && event.ref.binding === null) unit.findings.push(findingAt('impure', event.what, event.start))
   }
 
-  const annotated = findAnnotatedFunctions(program, parsed.comments, code, file)
+  // Without the word no comment can be an annotation: most files reached are not annotated, and their comment
+  // list (JSDoc included) need not be built at all.
+  const annotated = code.includes('@persist') ? findAnnotatedFunctions(program, parsed.comments, code, file) : { functions: [], diagnostics: [] }
   summary.diagnostics.push(...annotated.diagnostics)
   for (const fn of annotated.functions) {
     const node = fn.node
@@ -157,7 +172,7 @@ export function summarizeFile(file: string, code: string, parsed: ParsedModule =
       name: fn.name,
       kind: fn.kind,
       start: node.start,
-      hash: hashParts([`v${HASH_FORMAT_VERSION}`, 'root', fn.kind, canonicalPrint(node), optionsHash(fn.optionsText)]),
+      hash: hashParts([`v${HASH_FORMAT_VERSION}`, 'root', fn.kind, print(node), optionsHash(fn.optionsText)]),
       refs: [],
       modules: [],
       opaque: false,
@@ -237,7 +252,7 @@ function findMutableBindings(scopes: ScopeAnalysis, lineOf: LineIndex): Map<stri
   return mutable
 }
 
-function collectUnits(program: AstNode, lineOf: LineIndex, summary: FileSummary): UnitDraft[] {
+function collectUnits(program: AstNode, lineOf: LineIndex, summary: FileSummary, print: Printer): UnitDraft[] {
   const drafts: UnitDraft[] = []
   const place = (offset: number): SourcePlace => ({ offset, ...lineOf(offset) })
   const unit = (name: string, kind: UnitSummary['kind'], names: string[], node: AstNode, hashed: AstNode) => {
@@ -246,7 +261,7 @@ function collectUnits(program: AstNode, lineOf: LineIndex, summary: FileSummary)
     const start = Math.min(node.start, ...decorators.map((d) => d.start))
     const end = node.end
     drafts.push({
-      summary: { name, kind, hash: kind === 'type' ? '' : codeHash(kind, hashed), refs: [], modules: [], opaque: false, findings: [] },
+      summary: { name, kind, hash: kind === 'type' ? '' : codeHash(kind, hashed, print), refs: [], modules: [], opaque: false, findings: [] },
       names,
       start,
       end,
