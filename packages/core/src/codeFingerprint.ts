@@ -14,9 +14,10 @@ const OUTPUT_SHAPING_PACKAGES = ['oxc-parser', 'oxc-resolver', 'magic-string', '
 const unknownInThisProcess = () => `unknown-${process.pid}-${Date.now()}`
 
 /**
- * A hash of persist's own code (every module of this package next to this one: the built chunks, or the sources
- * when run from them), so a cache written by a different build of persist, even one with the same version
- * number as during development, is never read.
+ * A fingerprint of persist's own code (every module of this package next to this one: the built chunks, or the
+ * sources when run from them), so a cache written by a different build of persist, even one with the same
+ * version number as during development, is never read. Taken from each file's size, mtime and inode rather than
+ * its bytes: a warm build computes it first thing, and any rebuild or reinstall of persist rewrites the files.
  */
 export function codeFingerprint(): string {
   if (fingerprint !== undefined) return fingerprint
@@ -26,11 +27,10 @@ export function codeFingerprint(): string {
       .readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((f) => /\.[cm]?[jt]s$/.test(f) && !/\.d\.[cm]?ts$/.test(f))
       .sort()
-    // Bytes, not text: a warm build computes this too, and decoding the whole package would be most of its cost.
     const hash = crypto.createHash('sha256')
     for (const f of files) {
-      const bytes = fs.readFileSync(path.join(dir, f))
-      hash.update(`${f}\0${bytes.length}\0`).update(bytes)
+      const stat = fs.statSync(path.join(dir, f))
+      hash.update(`${f}\0${stat.size}\0${stat.mtimeMs}\0${stat.ino}\0`)
     }
     fingerprint = hash.digest('hex').slice(0, 16)
   } catch {

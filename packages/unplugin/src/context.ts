@@ -69,6 +69,10 @@ export function createPersistContext(rawOptions: Options = {}) {
   }
 
   return {
+    /** The options in effect (the bundler's root adopted once `setBundlerRoot` ran). */
+    get options(): OptionsResolved {
+      return resolved()
+    },
     /** Options used by filters before the bundler's root is known (include/exclude do not depend on it). */
     initialOptions: resolveOptions(rawOptions),
     /** Adopts the bundler's root unless the user gave one; must run before the first transform. */

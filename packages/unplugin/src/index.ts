@@ -1,5 +1,6 @@
 import { ANNOTATION_RE, type Options, isIncluded } from '@persist/core/lite'
 import { type UnpluginOptions, createUnplugin } from 'unplugin'
+import { isCalledFromBuild } from './calledFromBuild'
 import { createPersistContext } from './context'
 import { setupEsbuild } from './esbuildSetup'
 import { errorMessage, toMessage } from './messages'
@@ -15,7 +16,7 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
   const { include, exclude } = ctx.initialOptions
 
   if (meta.framework === 'esbuild') {
-    return { name: NAME, esbuild: { setup: (build) => setupEsbuild(ctx, build) } }
+    return { name: NAME, esbuild: { setup: (build) => setupEsbuild(rawOptions, build, isCalledFromBuild()) } }
   }
 
   const plugin: UnpluginOptions = {

@@ -1,91 +1,11 @@
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { backdate, buildInChild, createProject, hashesOf, uncached } from './esbuildChild'
 
 // The transform-output cache seen from outside: esbuild builds in fresh processes, as a user runs them. A build
 // answered from the cache must emit exactly what a build without any cache emits, and a change to anything the
 // hashes were computed from must reach the output.
-
-const repo = path.resolve(fileURLToPath(import.meta.url), '../../../..')
-const plugin = pathToFileURL(path.join(repo, 'packages/unplugin/dist/esbuild.js')).href
-const esbuildMain = pathToFileURL(path.join(repo, 'node_modules/esbuild/lib/main.js')).href
-
-/** One build in a new process; reports the bundle and whether the parser's native binding was loaded. */
-const CHILD = `
-const [plugin, esbuildMain, root, optionsJson, sourcemap] = process.argv.slice(1)
-const { default: persist } = await import(plugin)
-const esbuild = await import(esbuildMain)
-const result = await esbuild.build({
-  absWorkingDir: root, entryPoints: ['src/main.ts'], bundle: true, write: false, format: 'esm', platform: 'node',
-  external: ['@persist/runtime'], logLevel: 'silent', sourcemap: sourcemap === 'inline' ? 'inline' : false,
-  plugins: [persist({ root, ...JSON.parse(optionsJson) })],
-})
-const parserLoaded = process.report.getReport().sharedObjects.some((f) => /oxc-parser|parser\\.[\\w-]+\\.node$/.test(f))
-console.log(JSON.stringify({ code: result.outputFiles[0].text, warnings: result.warnings.map((w) => w.text), parserLoaded }))
-`
-
-interface Built {
-  code: string
-  warnings: string[]
-  parserLoaded: boolean
-}
-
-function buildInChild(root: string, options: Record<string, unknown> = {}, sourcemap: 'inline' | 'none' = 'inline'): Built {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, plugin, esbuildMain, root, JSON.stringify(options), sourcemap], {
-    encoding: 'utf8',
-  })
-  return JSON.parse(out) as Built
-}
-
-/** The hashes the bundle registers, in order. */
-const hashesOf = (code: string) => [...code.matchAll(/hash: "([0-9a-f]+)"/g)].map((m) => m[1])
-
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-/** main.ts → steps.ts (two persisted functions) → math.ts → scale.ts, and a helper resolved from `./helper`. */
-function createProject(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'persist-outputs-'))
-  dirs.push(root)
-  const files: Record<string, string> = {
-    'package.json': '{ "name": "fixture", "type": "module" }',
-    'src/scale.ts': 'export const FACTOR = 3\n',
-    'src/math.ts': "import { FACTOR } from './scale'\nexport function scale(x: number) { return x * FACTOR }\n",
-    'src/helper.js': 'export function describe(x) { return `value ${x}` }\n',
-    'src/steps.ts': `import { scale } from './math'
-import { describe } from './helper'
-
-/* @persist */
-export function scaled(x: number) { return scale(x) }
-
-/* @persist */
-export function described(x: number) { return describe(x) }
-`,
-    'src/main.ts': "import { scaled, described } from './steps'\nconsole.log(scaled(2), described(2))\n",
-  }
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
-    fs.writeFileSync(path.join(root, name), text)
-  }
-  // Sources older than the window in which a stat cannot be trusted, as in a real project.
-  for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) backdate(root, entry)
-  return root
-}
-
-/** Sets a file's times a minute back, as for a file edited long before the build. */
-function backdate(root: string, file: string) {
-  const past = new Date(Date.now() - 60_000)
-  fs.utimesSync(path.join(root, file), past, past)
-}
-
-/** What a build with no cache at all emits: the reference a cached build must match exactly. */
-const uncached = (root: string, options: Record<string, unknown> = {}, sourcemap: 'inline' | 'none' = 'inline') =>
-  buildInChild(root, { ...options, analysisCache: false, manifest: false }, sourcemap).code
 
 describe('the transform-output cache (esbuild, fresh processes)', () => {
   it('answers a warm build without loading the parser, with exactly the output and warnings of a fresh transform', () => {

@@ -1,0 +1,103 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { backdate, buildInChild, createProject, uncached, writeFiles } from './esbuildChild'
+
+// A warm one-shot esbuild build names the annotated modules in its filter, so esbuild asks the plugin about no
+// other module. It may do so only while nothing could have added an annotated module to the build: each test
+// changes the project in a way that must reach the output, then checks the output against a build with no cache.
+
+/** Builds until the record of loaded modules is trusted (the first build writes the cache directory itself). */
+function warmUp(root: string): void {
+  buildInChild(root, {}, 'none')
+  buildInChild(root, {}, 'none')
+}
+
+describe('the filter of a warm esbuild build', () => {
+  it('asks about the annotated modules alone when nothing changed, and emits what a fresh build emits', () => {
+    const root = createProject()
+    const cold = buildInChild(root, {}, 'none')
+    // main.ts, steps.ts, math.ts, scale.ts and helper.js.
+    expect(cold.asked).toBe(5)
+    warmUp(root)
+    const warm = buildInChild(root, {}, 'none')
+    expect(warm.asked).toBe(1)
+    expect(warm.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('picks up a module that gains its first annotation', () => {
+    const root = createProject()
+    warmUp(root)
+    const math = path.join(root, 'src/math.ts')
+    fs.writeFileSync(math, fs.readFileSync(math, 'utf8').replace('export function scale', '/* @persist */\nexport function scale'))
+    backdate(root, 'src/math.ts')
+    const built = buildInChild(root, {}, 'none')
+    expect(built.code).toMatch(/id: "src\/math\.ts#scale"/)
+    expect(built.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('picks up an annotated module that an edit to a plain module makes reachable', () => {
+    const root = createProject()
+    writeFiles(root, { 'src/extra.ts': '/* @persist */\nexport function extra(x: number) { return x + 1 }\n' })
+    warmUp(root)
+    expect(buildInChild(root, {}, 'none').code).not.toMatch(/extra/)
+    const main = path.join(root, 'src/main.ts')
+    fs.writeFileSync(main, `import { extra } from './extra'\n${fs.readFileSync(main, 'utf8')}console.log(extra(1))\n`)
+    backdate(root, 'src/main.ts')
+    const built = buildInChild(root, {}, 'none')
+    expect(built.code).toMatch(/id: "src\/extra\.ts#extra"/)
+    expect(built.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('picks up an annotated file that newly wins the resolution of an import', () => {
+    const root = createProject()
+    warmUp(root)
+    // `./helper` resolved to helper.js; esbuild prefers a helper.ts next to it.
+    writeFiles(root, { 'src/helper.ts': '/* @persist */\nexport function describe(x: number) { return `number ${x}` }\n' })
+    const built = buildInChild(root, {}, 'none')
+    expect(built.code).toMatch(/id: "src\/helper\.ts#describe"/)
+    expect(built.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('picks up an annotated module that a tsconfig base config now maps an alias to', () => {
+    const root = createProject()
+    writeFiles(root, {
+      'tsconfig.json': '{ "extends": "./config/tsconfig.base.json" }',
+      'config/tsconfig.base.json': JSON.stringify({ compilerOptions: { baseUrl: '..', paths: { '@factor': ['src/scale.ts'] } } }),
+      'src/other.ts': '/* @persist */\nexport function otherFactor() { return 5 }\nexport const FACTOR = otherFactor()\n',
+      'src/math.ts': "import { FACTOR } from '@factor'\nexport function scale(x: number) { return x * FACTOR }\n",
+    })
+    warmUp(root)
+    const base = path.join(root, 'config/tsconfig.base.json')
+    fs.writeFileSync(base, fs.readFileSync(base, 'utf8').replace('src/scale.ts', 'src/other.ts'))
+    backdate(root, 'config/tsconfig.base.json')
+    const built = buildInChild(root, {}, 'none')
+    expect(built.code).toMatch(/id: "src\/other\.ts#otherFactor"/)
+    expect(built.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('shows every module to the plugin in an esbuild context, whose rebuilds keep its filter', () => {
+    const root = createProject()
+    warmUp(root)
+    const math = path.join(root, 'src/math.ts')
+    const text = fs.readFileSync(math, 'utf8').replace('export function scale', '/* @persist */\nexport function scale')
+    const rebuilt = buildInChild(root, {}, 'none', { rebuildAfter: { file: math, text } })
+    expect(rebuilt.code).toMatch(/id: "src\/math\.ts#scale"/)
+    expect(rebuilt.code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('keeps a separate record for each set of build options', () => {
+    const root = createProject()
+    warmUp(root)
+    // Another entry point reaches a module the first build never loaded.
+    writeFiles(root, {
+      'src/second.ts': "import { extra } from './extra'\nconsole.log(extra(2))\n",
+      'src/extra.ts': '/* @persist */\nexport function extra(x: number) { return x + 1 }\n',
+    })
+    backdate(root, 'src')
+    warmUp(root)
+    const second = buildInChild(root, {}, 'none', { entry: 'src/second.ts' })
+    expect(second.code).toMatch(/id: "src\/extra\.ts#extra"/)
+    expect(buildInChild(root, {}, 'none').code).toBe(uncached(root, {}, 'none'))
+  })
+})
