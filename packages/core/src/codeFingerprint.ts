@@ -22,15 +22,10 @@ const unknownInThisProcess = () => `unknown-${process.pid}-${Date.now()}`
 export function codeFingerprint(): string {
   if (fingerprint !== undefined) return fingerprint
   try {
-    const dir = path.dirname(fileURLToPath(import.meta.url))
-    const files = fs
-      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\.[cm]?[jt]s$/.test(f) && !/\.d\.[cm]?ts$/.test(f))
-      .sort()
     const hash = crypto.createHash('sha256')
-    for (const f of files) {
-      const stat = fs.statSync(path.join(dir, f))
-      hash.update(`${f}\0${stat.size}\0${stat.mtimeMs}\0${stat.ino}\0`)
+    for (const file of codeDirs().flatMap(codeFiles)) {
+      const stat = fs.statSync(file)
+      hash.update(`${file}\0${stat.size}\0${stat.mtimeMs}\0${stat.ino}\0`)
     }
     fingerprint = hash.digest('hex').slice(0, 16)
   } catch {
@@ -40,14 +35,51 @@ export function codeFingerprint(): string {
 }
 
 /**
- * `name@version` of each package whose code shapes the caches' content, as installed next to this one; read from
- * their package.json files (by path: an `exports` map need not expose them).
+ * `name@version` of each package whose code shapes the caches' content, as installed next to @persist/core; read
+ * from their package.json files (by path: an `exports` map need not expose them).
  */
 export function dependencyVersions(): string {
   if (versions !== undefined) return versions
-  const require = createRequire(import.meta.url)
+  const core = corePackageDir()
+  const require = createRequire(core === undefined ? import.meta.url : path.join(core, 'package.json'))
   versions = OUTPUT_SHAPING_PACKAGES.map((name) => `${name}@${installedVersion(require, name) ?? unknownInThisProcess()}`).join(' ')
   return versions
+}
+
+/**
+ * The directories of the code that shapes the caches: this module's own, and @persist/core's built code when
+ * this module was bundled into a plugin (whose transform then comes from core).
+ */
+function codeDirs(): string[] {
+  const own = path.dirname(fileURLToPath(import.meta.url))
+  const core = corePackageDir()
+  const coreDist = core === undefined ? undefined : path.join(core, 'dist')
+  return coreDist === undefined || coreDist === own || !fs.existsSync(coreDist) ? [own] : [own, coreDist]
+}
+
+let coreLocation: { dir: string | undefined } | undefined
+
+/**
+ * Where @persist/core is installed, as Node would find it from here (a CommonJS lookup by path: the package's
+ * `exports` hide its package.json, and `import.meta.resolve` costs a warm build a millisecond or two).
+ */
+function corePackageDir(): string | undefined {
+  if (coreLocation) return coreLocation.dir
+  const require = createRequire(import.meta.url)
+  const found = (require.resolve.paths('@persist/core') ?? []).map((dir) => path.join(dir, '@persist', 'core')).find((dir) => fs.existsSync(path.join(dir, 'package.json')))
+  coreLocation = { dir: found }
+  return found
+}
+
+/** The modules under `dir` (declarations and maps aside), sorted. */
+function codeFiles(dir: string): string[] {
+  const files: string[] = []
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name)
+    if (entry.isDirectory()) files.push(...codeFiles(file))
+    else if (/\.[cm]?[jt]s$/.test(entry.name) && !/\.d\.[cm]?ts$/.test(entry.name)) files.push(file)
+  }
+  return files.sort()
 }
 
 function installedVersion(require: NodeJS.Require, name: string): string | undefined {

@@ -61,12 +61,24 @@ export function formatDiagnostic(d: Diagnostic): string {
   return d.frame ? `${head}\n${d.frame}` : head
 }
 
+/** Marks a {@link PersistBuildError} across copies of this module (a plugin may bundle its own). */
+const BUILD_ERROR = Symbol.for('persist.buildError')
+
 /** Thrown by the build when a diagnostic of level `error` is met. */
 export class PersistBuildError extends Error {
   readonly diagnostics: Diagnostic[]
+  readonly [BUILD_ERROR] = true
   constructor(diagnostics: Diagnostic[]) {
     super(diagnostics.map(formatDiagnostic).join('\n\n'))
     this.name = 'PersistBuildError'
     this.diagnostics = diagnostics
   }
+}
+
+/**
+ * Whether `error` is a {@link PersistBuildError}, also one thrown by another copy of this module: the esbuild
+ * plugin bundles the parser-free part of core, and the transform it loads later throws core's own class.
+ */
+export function isPersistBuildError(error: unknown): error is PersistBuildError {
+  return error instanceof Error && (error as unknown as Record<symbol, unknown>)[BUILD_ERROR] === true
 }

@@ -109,9 +109,14 @@ export interface OutputCache {
  */
 export function createOutputCache(options: OptionsResolved): OutputCache {
   const file = options.analysisCache === false ? undefined : path.join(options.analysisCache, 'outputs.bin')
-  const formatKey = `outputs ${OUTPUT_FORMAT} core ${corePackage.version} ${codeFingerprint()} ${dependencyVersions()}`
-  const fingerprint = optionsFingerprint(options)
-  const optionsKeys = { map: hashParts([fingerprint, 'map']), none: hashParts([fingerprint, 'none']) }
+  // Computed on first use, not when the plugin starts: a plugin may defer loading the cache past its start.
+  let keys: { format: string; map: string; none: string } | undefined
+  const cacheKeys = () => {
+    if (keys) return keys
+    const fingerprint = optionsFingerprint(options)
+    const format = `outputs ${OUTPUT_FORMAT} core ${corePackage.version} ${codeFingerprint()} ${dependencyVersions()}`
+    return (keys = { format, map: hashParts([fingerprint, 'map']), none: hashParts([fingerprint, 'none']) })
+  }
   let loaded: OutputFile | undefined
   let dirty = false
   let building = false
@@ -119,7 +124,7 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
   const dirMtimes = new Map<string, number>()
 
   const load = (): OutputFile =>
-    (loaded ??= (file && readCacheFile(file, formatKey, isOutputFile)) || { entries: new Map(), plain: new Map(), stamps: new Map() })
+    (loaded ??= (file && readCacheFile(file, cacheKeys().format, isOutputFile)) || { entries: new Map(), plain: new Map(), stamps: new Map() })
 
   const startLookup = () => {
     if (building) return
@@ -177,7 +182,7 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
   }
   const isCurrent = (entry: OutputEntry | undefined, codeHash: string, sourcemap: boolean): entry is OutputEntry =>
     !!entry &&
-    entry.optionsKey === optionsKeys[sourcemap ? 'map' : 'none'] &&
+    entry.optionsKey === cacheKeys()[sourcemap ? 'map' : 'none'] &&
     entry.codeHash === codeHash &&
     isMemoValid(entry, contentHash, dirMtime)
 
@@ -251,7 +256,7 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       plain.delete(module)
       entries.set(module, {
         codeHash: sha256(code),
-        optionsKey: optionsKeys[sourcemap ? 'map' : 'none'],
+        optionsKey: cacheKeys()[sourcemap ? 'map' : 'none'],
         inputs: record.inputs,
         dirs: record.dirs,
         recordedAt: record.recordedAt,
@@ -271,7 +276,7 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       const used = new Set<string>([...entries.keys(), ...plain.keys()])
       for (const entry of entries.values()) for (const [input] of entry.inputs) used.add(input)
       const stamps = new Map([...loaded.stamps].filter(([input]) => used.has(input)))
-      writeCacheFile(file, formatKey, { entries, plain, stamps } satisfies OutputFile)
+      writeCacheFile(file, cacheKeys().format, { entries, plain, stamps } satisfies OutputFile)
       dirty = false
     },
   }

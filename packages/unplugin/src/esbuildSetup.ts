@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { ANNOTATION_RE, type Diagnostic, type LoadedModules, type Options, PersistBuildError, type TransformResult, createLoadedModules, isIncluded } from '@persist/core/lite'
+import { ANNOTATION_RE, type Diagnostic, type LoadedModules, type Options, isPersistBuildError, type TransformResult, createLoadedModules, isIncluded } from '@persist/core/lite'
 import type { BuildOptions, Loader, Metafile, OnLoadResult, PartialMessage, PluginBuild } from 'esbuild'
 import { type PersistContext, createPersistContext } from './context'
 import { pathsFilter } from './pathsFilter'
@@ -30,13 +30,14 @@ export function setupEsbuild(rawOptions: Options | undefined, build: PluginBuild
   if (!annotated) build.initialOptions.metafile = true
   // Without `sourcemap` esbuild drops input maps: making them would be wasted work.
   const sourcemap = !!build.initialOptions.sourcemap
-  ctx.prefetch()
   /** Paths already handed to esbuild's watcher in this build. */
   const watched = new Set<string>()
   build.onStart(() => {
     watched.clear()
     ctx.beginBuild()
     loadedModules.beginBuild()
+    // Once esbuild has its answer: the cache (and, for a cold build, the parser) loads while it scans the entry points.
+    setImmediate(() => ctx.prefetch())
   })
   build.onLoad({ filter, namespace: 'file' }, (args) => {
     if (!isIncluded(args.path, options)) return undefined
@@ -71,7 +72,7 @@ export function setupEsbuild(rawOptions: Options | undefined, build: PluginBuild
     if (hit === null) return undefined
     if (hit) return noteRewritten(hit)
     return ctx.transformMissed(code, args.path, sourcemap).then(noteRewritten, (error: unknown) => {
-      if (error instanceof PersistBuildError) return { errors: error.diagnostics.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)) }
+      if (isPersistBuildError(error)) return { errors: error.diagnostics.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)) }
       throw error
     })
   })

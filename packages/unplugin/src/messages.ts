@@ -1,4 +1,4 @@
-import { type Diagnostic, PersistBuildError, formatDiagnostic } from '@persist/core/lite'
+import { type Diagnostic, isPersistBuildError, formatDiagnostic } from '@persist/core/lite'
 
 /** A message in the shape every bundler's `this.error` / `this.warn` takes, with a place and a code frame. */
 export interface PlaceMessage {
@@ -22,7 +22,7 @@ export function toMessage(d: Diagnostic): PlaceMessage {
 
 /** The message of an error thrown by the transform: every diagnostic of a `PersistBuildError`, joined. */
 export function errorMessage(error: unknown): PlaceMessage | undefined {
-  if (!(error instanceof PersistBuildError) || error.diagnostics.length === 0) return undefined
+  if (!(isPersistBuildError(error)) || error.diagnostics.length === 0) return undefined
   const first = toMessage(error.diagnostics[0]!)
   return { ...first, message: error.diagnostics.map(formatDiagnostic).join('\n\n') }
 }
