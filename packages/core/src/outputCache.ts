@@ -100,6 +100,8 @@ export interface OutputCache {
   store(file: string, code: string, sourcemap: boolean, result: TransformResult | undefined, record: ReuseRecord): void
   /** Writes the cache when it changed; throws when it cannot (the caller turns that into a warning). */
   flush(): void
+  /** The files and directory listings the cached transform of `file` was computed from, besides `file` itself. */
+  dependencies(file: string): { files: string[]; dirs: string[] } | undefined
 }
 
 /**
@@ -268,6 +270,10 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       })
       for (const [input, stamp] of record.stamps) stamps.set(input, stamp)
       dirty = true
+    },
+    dependencies(module) {
+      const entry = loaded?.entries.get(module)
+      return entry && { files: entry.inputs.map(([input]) => input).filter((input) => input !== module), dirs: entry.dirs.map(([dir]) => dir) }
     },
     flush() {
       if (!file || !loaded || !dirty) return

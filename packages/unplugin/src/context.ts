@@ -3,6 +3,7 @@ import {
   type Options,
   type OptionsResolved,
   type OutputCache,
+  type PersistedFunction,
   type TransformResult,
   cleanPath,
   createManifest,
@@ -136,6 +137,17 @@ export function createPersistContext(rawOptions: Options = {}) {
       const result = await transformUncached(code, id, path.resolve(cleanPath(id)), sourcemap)
       if (result) remember(id, result)
       return result
+    },
+    /**
+     * The files and directory listings the rewrite of a module was computed from, as the output cache keeps them;
+     * undefined when it does not keep that rewrite.
+     */
+    dependencies(id: string): { files: string[]; dirs: string[] } | undefined {
+      return getOutputs().dependencies(path.resolve(cleanPath(id)))
+    },
+    /** Records the functions of a module answered without a transform (from a build snapshot), for the manifest. */
+    noteFunctions(id: string, functions: PersistedFunction[]): void {
+      manifest.set(id.replace(/\?.*$/s, ''), functions)
     },
     /**
      * Forgets what the analysis knew about `file` (it also re-checks every file's stat on its own, which is what
