@@ -19,7 +19,7 @@ const esbuildMain = pathToFileURL(path.join(repo, 'node_modules/esbuild/lib/main
  */
 const CHILD = `
 import fs from 'node:fs'
-const [plugin, esbuildMain, root, optionsJson, sourcemap, entry, editJson] = process.argv.slice(1)
+const [plugin, esbuildMain, root, optionsJson, sourcemap, entry, esbuildJson, editJson] = process.argv.slice(1)
 const { default: persist } = await import(plugin)
 const esbuild = await import(esbuildMain)
 const persistPlugin = persist({ root, ...JSON.parse(optionsJson) })
@@ -33,6 +33,7 @@ const counting = { name: 'persist', setup(build) {
 const options = {
   absWorkingDir: root, entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'node',
   external: ['@persist/runtime'], logLevel: 'silent', sourcemap: sourcemap === 'inline' ? 'inline' : false, plugins: [counting],
+  ...JSON.parse(esbuildJson),
 }
 let result
 if (editJson === '') result = await esbuild.build(options)
@@ -62,12 +63,14 @@ export interface ChildBuild {
   entry?: string
   /** Build in an esbuild context, write `text` to `file`, and report the rebuild. */
   rebuildAfter?: { file: string; text: string }
+  /** More esbuild options. */
+  esbuild?: Record<string, unknown>
 }
 
 /** One esbuild build of `root` in a new process, with the plugin's `options`. */
 export function buildInChild(root: string, options: Record<string, unknown> = {}, sourcemap: 'inline' | 'none' = 'inline', child: ChildBuild = {}): Built {
-  const { entry = 'src/main.ts', rebuildAfter } = child
-  const args = [plugin, esbuildMain, root, JSON.stringify(options), sourcemap, entry, rebuildAfter ? JSON.stringify(rebuildAfter) : '']
+  const { entry = 'src/main.ts', rebuildAfter, esbuild = {} } = child
+  const args = [plugin, esbuildMain, root, JSON.stringify(options), sourcemap, entry, JSON.stringify(esbuild), rebuildAfter ? JSON.stringify(rebuildAfter) : '']
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, ...args], { encoding: 'utf8' })
   return JSON.parse(out) as Built
 }

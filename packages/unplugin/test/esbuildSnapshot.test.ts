@@ -1,19 +1,24 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { backdate, buildInChild, createProject, uncached, writeFiles } from './esbuildChild'
+import { backdate, buildInChild, createProject, hashesOf, uncached, writeFiles } from './esbuildChild'
 
-// A warm one-shot esbuild build names the annotated modules in its filter, so esbuild asks the plugin about no
-// other module. It may do so only while nothing could have added an annotated module to the build: each test
-// changes the project in a way that must reach the output, then checks the output against a build with no cache.
+// A warm one-shot esbuild build is answered from a snapshot of the last identical build: its filter names the
+// annotated modules alone, so esbuild asks the plugin about no other module, and their answers come from the
+// snapshot. That holds only while nothing the snapshot depended on changed: each test changes the project in a
+// way that must reach the output, then checks the output against a build with no cache.
 
-/** Builds until the record of loaded modules is trusted (the first build writes the cache directory itself). */
-function warmUp(root: string): void {
-  buildInChild(root, {}, 'none')
-  buildInChild(root, {}, 'none')
+/** Builds until the snapshot is trusted (the first build writes the cache directory itself, a listing it watches). */
+function warmUp(root: string, esbuild?: Record<string, unknown>): void {
+  buildInChild(root, {}, 'none', { esbuild })
+  buildInChild(root, {}, 'none', { esbuild })
 }
 
-describe('the filter of a warm esbuild build', () => {
+/** A build with no cache at all, with extra esbuild options. */
+const uncachedWith = (root: string, esbuild: Record<string, unknown>) =>
+  buildInChild(root, { analysisCache: false, manifest: false }, 'none', { esbuild }).code
+
+describe('a warm esbuild build answered from a snapshot', () => {
   it('asks about the annotated modules alone when nothing changed, and emits what a fresh build emits', () => {
     const root = createProject()
     const cold = buildInChild(root, {}, 'none')
@@ -99,5 +104,54 @@ describe('the filter of a warm esbuild build', () => {
     const second = buildInChild(root, {}, 'none', { entry: 'src/second.ts' })
     expect(second.code).toMatch(/id: "src\/extra\.ts#extra"/)
     expect(buildInChild(root, {}, 'none').code).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('is not answered from the snapshot after an edit to a class reached only through a type annotation', () => {
+    const root = createProject()
+    // esbuild erases the type-only import and never loads engine.ts; the hash still covers the class.
+    writeFiles(root, {
+      'src/engine.ts': 'export class Engine { run(x: number) { return x * 2 } }\n',
+      'src/steps.ts': `import type { Engine } from './engine'
+
+/* @persist */
+export function scaled(x: number, engine: Engine) { return engine.run(x) }
+
+/* @persist */
+export function described(x: number) { return String(x) }
+`,
+    })
+    warmUp(root)
+    const before = hashesOf(buildInChild(root, {}, 'none').code)
+    const engine = path.join(root, 'src/engine.ts')
+    fs.writeFileSync(engine, 'export class Engine { run(x: number) { return x * 3 } }\n')
+    backdate(root, 'src/engine.ts')
+    const after = buildInChild(root, {}, 'none').code
+    expect(hashesOf(after)[0]).not.toBe(before[0])
+    expect(hashesOf(after)[1]).toBe(before[1])
+    expect(after).toBe(uncached(root, {}, 'none'))
+  })
+
+  it('is not answered from the snapshot after a version bump of a package esbuild leaves external', () => {
+    const root = createProject()
+    writeFiles(root, {
+      'node_modules/left-pad/package.json': '{ "name": "left-pad", "version": "1.0.0", "main": "index.js" }',
+      'node_modules/left-pad/index.js': 'module.exports = (s) => s\n',
+      'src/steps.ts': `import leftPad from 'left-pad'
+
+/* @persist */
+export function scaled(x: number) { return leftPad(String(x)) }
+
+/* @persist */
+export function described(x: number) { return String(x) }
+`,
+    })
+    warmUp(root, { packages: 'external' })
+    const before = hashesOf(buildInChild(root, {}, 'none', { esbuild: { packages: 'external' } }).code)
+    const manifest = path.join(root, 'node_modules/left-pad/package.json')
+    fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('1.0.0', '1.0.1'))
+    backdate(root, 'node_modules/left-pad/package.json')
+    const after = buildInChild(root, {}, 'none', { esbuild: { packages: 'external' } }).code
+    expect(hashesOf(after)[0]).not.toBe(before[0])
+    expect(after).toBe(uncachedWith(root, { packages: 'external' }))
   })
 })
