@@ -91,7 +91,8 @@ export function createBuildSnapshots<Answer>(analysisCache: string | false, buil
   // Answers are persist's output: another build of persist must not read them.
   let formatKey: string | undefined
   const format = () => (formatKey ??= `builds ${SNAPSHOT_FORMAT} core ${corePackage.version} ${codeFingerprint()} ${dependencyVersions()}`)
-  const read = (): SnapshotFile | undefined => (file ? readCacheFile(file, format(), isSnapshotFile) : undefined)
+  // The format key costs stats of persist's own files: not worth it before a first snapshot exists.
+  const read = (): SnapshotFile | undefined => (file && fs.existsSync(file) ? readCacheFile(file, format(), isSnapshotFile) : undefined)
   let startedAt = 0
   let answers = new Map<string, Answer>()
   let dependencies = { files: new Set<string>(), dirs: new Set<string>() }

@@ -12,6 +12,8 @@ import { hashParts, sha256 } from './analysis/hash'
 import { isMemoValid, statDirMtime } from './analysis/resultMemo'
 import { tsconfigInEffect } from './analysis/tsconfigPath'
 
+/** The bytes every annotation contains. */
+const ANNOTATION_MARKER = Buffer.from('@persist')
 /** Bumped whenever what an entry holds or how it is keyed changes. */
 const OUTPUT_FORMAT = 6
 /** Entries kept on disk at most (a build's own come first). */
@@ -85,10 +87,10 @@ export interface OutputCache {
    */
   probe(file: string, sourcemap: boolean): TransformResult | 'plain' | undefined
   /**
-   * Reads a module (undefined when it cannot be read), keeping its stat so the `lookup` or `markPlain` that
-   * follows can stamp it for the next build's `probe`.
+   * Reads a module: its text, null when the text does not contain `@persist` at all, undefined when it cannot be
+   * read. Keeps its stat so the `lookup` or `markPlain` that follows can stamp it for the next build's `probe`.
    */
-  readModule(file: string): string | undefined
+  readModule(file: string): string | null | undefined
   /** Remembers that a module just read with `readModule` has no `@persist`. */
   markPlain(file: string): void
   /** Whether the cache knows no module at all (a cold build: the parser and analyzer will be needed). */
@@ -234,9 +236,10 @@ export function createOutputCache(options: OptionsResolved): OutputCache {
       const readAt = Date.now()
       try {
         const stat = fs.statSync(module)
-        const code = fs.readFileSync(module, 'utf8')
+        const bytes = fs.readFileSync(module)
         lastRead = { module, stat, readAt }
-        return code
+        // Most modules do not mention the marker: the bytes tell, without decoding them.
+        return bytes.includes(ANNOTATION_MARKER) ? bytes.toString('utf8') : null
       } catch {
         return undefined
       }

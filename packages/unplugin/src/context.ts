@@ -112,8 +112,11 @@ export function createPersistContext(rawOptions: Options = {}) {
       if (known && known !== 'plain') remember(id, known)
       return known
     },
-    /** Reads a module for a bundler that leaves reading to the plugin (esbuild's `onLoad`), for `probe` to know it next time. */
-    readModule(id: string): string | undefined {
+    /**
+     * Reads a module for a bundler that leaves reading to the plugin (esbuild's `onLoad`), for `probe` to know it next
+     * time: its text, null when it does not mention `@persist`, undefined when it cannot be read.
+     */
+    readModule(id: string): string | null | undefined {
       return getOutputs().readModule(path.resolve(cleanPath(id)))
     },
     /** A module just read with `readModule` has no `@persist`. */

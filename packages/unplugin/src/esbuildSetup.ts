@@ -90,7 +90,7 @@ function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: B
       if (!result) return undefined
       const contents = result.map ? `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}` : result.code
       const loader = LOADERS[path.extname(args.path)] ?? 'js'
-      const warnings = result.warnings.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined))
+      const warnings = result.warnings.map((d) => toEsbuildMessage(d, d.file === args.path ? (code ?? undefined) : undefined))
       snapshots.noteAnswer(args.path, { contents, loader, warnings, functions: result.functions }, ctx.dependencies(args.path))
       // The watcher's set is per build, and every onLoad runs again on a rebuild: each path once is enough (200
       // modules reaching the same helpers would otherwise send thousands of paths).
@@ -100,7 +100,7 @@ function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: B
     if (known) return answer(known)
     // Unreadable: esbuild reports it as it would without the plugin.
     if (code === undefined) return undefined
-    if (!ANNOTATION_RE.test(code)) {
+    if (code === null || !ANNOTATION_RE.test(code)) {
       ctx.markPlain(args.path)
       return undefined
     }
@@ -109,7 +109,7 @@ function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: B
     if (hit === null) return undefined
     if (hit) return answer(hit)
     return ctx.transformMissed(code, args.path, sourcemap).then(answer, (error: unknown) => {
-      if (isPersistBuildError(error)) return { errors: error.diagnostics.map((d) => toEsbuildMessage(d, d.file === args.path ? code : undefined)) }
+      if (isPersistBuildError(error)) return { errors: error.diagnostics.map((d) => toEsbuildMessage(d, d.file === args.path ? (code ?? undefined) : undefined)) }
       throw error
     })
   })
