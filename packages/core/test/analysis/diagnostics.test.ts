@@ -138,4 +138,12 @@ describe('analyze()', () => {
       ['PERSIST_NOT_A_FUNCTION', 'src/svc.ts:5:1'],
     ])
   })
+
+  test('reports a named function under its name, as the manifest and the runtime do', () => {
+    const p = project({
+      'src/jobs.ts': "/* @persist({ name: 'load-v2' }) */\nexport function load(x: number) { return x }\n/* @persist */\nexport function plain(x: number) { return x }\n",
+    })
+    const result = analyze(['src/jobs.ts'], { root: p.root, cacheDir: false })
+    expect(result.functions.map((f) => f.id)).toEqual(['load-v2', 'src/jobs.ts#plain'])
+  })
 })
