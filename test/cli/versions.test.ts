@@ -45,7 +45,7 @@ describe('versions across an edit', () => {
     expect(out.cachedVersions).toEqual([{ hash: hashOf(SCALED), live: true }])
   })
 
-  it('after an edit and a rebuild, ls shows the old version as stale and explain names the changed file', async () => {
+  it('after an edit and a rebuild, ls shows the old version as stale and explain names the changed declaration', async () => {
     const before = hashOf(SCALED)
     edit('src/math.ts', 'FACTOR = 3', 'FACTOR = 4')
     await buildProject(project)
@@ -56,8 +56,9 @@ describe('versions across an edit', () => {
       [[before, false, 3], [hashOf(SCALED), true, 3]].sort(),
     )
     const since = persistJson(['explain', SCALED, '--since', firstManifest, '--dir', cache], { cwd: project }).since
-    expect(since).toMatchObject({ present: true, hash: before, hashChanged: true })
-    expect(since.modifiedFiles).toEqual(['src/math.ts'])
+    expect(since).toMatchObject({ present: true, hash: before, hashChanged: true, added: [], removed: [], modifiedFiles: null })
+    // Both manifests hold each dependency's own hash: the one declaration edited is named, not just its file.
+    expect(since.changed.map((dep: any) => `${dep.file}#${dep.declaration}`)).toEqual(['src/math.ts#FACTOR'])
     const greet = persistJson(['explain', 'src/steps.ts#greet', '--since', firstManifest, '--dir', cache], { cwd: project }).since
     expect(greet.hashChanged).toBe(false)
   })

@@ -53,6 +53,11 @@ export interface FunctionDependency {
   file: string
   /** The declaration's name, `name@version` for a package, `(content)` for an asset, `*` for a whole module. */
   declaration: string
+  /**
+   * Hash of the declaration's own code (normalised), not of what it reaches: two builds whose values differ
+   * changed that declaration, which is how the CLI's `explain --since` names what changed.
+   */
+  hash: string
 }
 
 /** The analysis of one persisted function. */
@@ -125,7 +130,7 @@ function sortedDeps(deps: Map<string, FunctionDependency>): FunctionDependency[]
 }
 
 /** Bumped when the cached summary format changes; the core version and the code fingerprint cover the rest. */
-const SUMMARY_FORMAT = 4
+const SUMMARY_FORMAT = 5
 
 /** Creates an analyzer that keeps its caches across calls (watch mode) and, via `flush`, across processes. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
@@ -247,8 +252,8 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       const hashes = hashGraph(graph.nodes, start, hashMemo)
       const deps = new Map<string, FunctionDependency>()
       for (const nodeId of hashes.keys()) {
-        const dep = graph.nodes.get(nodeId)?.dep
-        if (nodeId !== start && dep) deps.set(`${dep.file}\0${dep.declaration}`, dep)
+        const node = graph.nodes.get(nodeId)
+        if (nodeId !== start && node?.dep) deps.set(`${node.dep.file}\0${node.dep.declaration}`, { ...node.dep, hash: node.own })
       }
       functions.push({
         name: rootSummary.name,

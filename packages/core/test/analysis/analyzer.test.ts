@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { createAnalyzer, functionId } from '../../src/analyzer'
-import { type Project, useProjects } from './project'
+import { type Project, declarationsOf, useProjects } from './project'
 
 const project = useProjects()
 
@@ -44,12 +44,25 @@ describe('createAnalyzer().analyzeFile()', () => {
     const b = project(cycleProject)
     const hashOf = (p: Project) => createAnalyzer({ root: p.root, cacheDir: false }).analyzeFile(path.join(p.root, 'src/main.ts')).functions[0]!
     expect(hashOf(a).hash).toBe(hashOf(b).hash)
-    expect(hashOf(a).deps).toEqual([
+    expect(hashOf(a).deps).toEqual(hashOf(b).deps)
+    expect(declarationsOf(hashOf(a).deps)).toEqual([
       { file: 'node_modules/zed/package.json', declaration: 'zed@1.0.0' },
       { file: 'src/data.json', declaration: '(content)' },
       { file: 'src/ping.ts', declaration: 'ping' },
       { file: 'src/pong.ts', declaration: 'pong' },
     ])
+  })
+
+  test("a dependency's hash changes with its own code alone: an edit in a cycle changes one, and the function's", () => {
+    const p = project(cycleProject)
+    const analyzeMain = () => createAnalyzer({ root: p.root, cacheDir: false }).analyzeFile(path.join(p.root, 'src/main.ts')).functions[0]!
+    const hashesByDeclaration = (deps: Array<{ declaration: string; hash: string }>) => Object.fromEntries(deps.map((d) => [d.declaration, d.hash]))
+    const before = analyzeMain()
+    p.write({ 'src/pong.ts': "import { ping } from './ping'\nexport function pong(n: number): number { return n <= 0 ? 2 : ping(n - 1) }\n" })
+    const after = analyzeMain()
+    expect(after.hash).not.toBe(before.hash)
+    const [was, is] = [hashesByDeclaration(before.deps), hashesByDeclaration(after.deps)]
+    expect(Object.keys(is).filter((declaration) => is[declaration] !== was[declaration])).toEqual(['pong'])
   })
 
   test('watchFiles covers code, JSON, the package.json of a package and the tsconfig', () => {

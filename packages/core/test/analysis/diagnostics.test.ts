@@ -2,7 +2,7 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { createAnalyzer } from '../../src/analyzer'
 import { analyze } from '../../src/analyze'
-import { type Project, useProjects } from './project'
+import { type Project, declarationsOf, useProjects } from './project'
 
 const project = useProjects()
 
@@ -127,7 +127,7 @@ describe('analyze()', () => {
     })
     const result = analyze(['src/main.ts', 'src/svc.ts'], { root: p.root, cacheDir: false })
     expect(result.functions.map((f) => f.id)).toEqual(['src/main.ts#main', 'src/svc.ts#Svc.run'])
-    expect(result.functions[0]!.deps).toEqual([
+    expect(declarationsOf(result.functions[0]!.deps)).toEqual([
       { file: 'node_modules/zed/package.json', declaration: 'zed@2.1.0' },
       { file: 'src/data.json', declaration: '(content)' },
       { file: 'src/helper.ts', declaration: 'helper' },

@@ -65,3 +65,6 @@ export function useProjects(): (files: Record<string, string>) => Project {
     return p
   }
 }
+
+/** Dependencies without their hashes: which declarations a hash covers. */
+export const declarationsOf = (deps: Array<{ file: string; declaration: string }>) => deps.map(({ file, declaration }) => ({ file, declaration }))

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { createAnalyzer } from '../../src/analyzer'
 import { PersistBuildError } from '../../src/diagnostics'
-import { type Project, useProjects } from './project'
+import { type Project, declarationsOf, useProjects } from './project'
 
 const project = useProjects()
 
@@ -36,7 +36,7 @@ describe('a tsconfig that cannot be loaded', () => {
     analyzer.invalidate(path.join(p.root, 'tsconfig.json'))
     const { functions, diagnostics } = analyzer.analyzeFile(file)
     expect(diagnostics).toEqual([])
-    expect(functions[0]!.deps).toEqual([{ file: 'src/a.ts', declaration: 'a' }])
+    expect(declarationsOf(functions[0]!.deps)).toEqual([{ file: 'src/a.ts', declaration: 'a' }])
   })
 })
 
@@ -71,11 +71,11 @@ describe('a tsconfig that extends another', () => {
     const analyzer = createAnalyzer({ root: p.root, cacheDir: false })
     const file = path.join(p.root, 'src/main.ts')
     const before = analyzer.analyzeFile(file)
-    expect(before.functions[0]!.deps).toEqual([{ file: 'src/a.ts', declaration: 'value' }])
+    expect(declarationsOf(before.functions[0]!.deps)).toEqual([{ file: 'src/a.ts', declaration: 'value' }])
     expect(before.watchFiles).toContain(path.join(p.root, 'config/tsconfig.base.json'))
     pointAtB(p)
     const after = analyzer.analyzeFile(file)
-    expect(after.functions[0]!.deps).toEqual([{ file: 'src/b.ts', declaration: 'value' }])
+    expect(declarationsOf(after.functions[0]!.deps)).toEqual([{ file: 'src/b.ts', declaration: 'value' }])
     expect(after.functions[0]!.hash).not.toBe(before.functions[0]!.hash)
   })
 
@@ -92,7 +92,7 @@ describe('a tsconfig that extends another', () => {
     const past = new Date(Date.now() - 120_000)
     fs.utimesSync(path.join(p.root, 'config/tsconfig.base.json'), past, past)
     const fresh = createAnalyzer({ root: p.root, cacheDir }).analyzeFile(file).functions[0]!
-    expect(fresh.deps).toEqual([{ file: 'src/b.ts', declaration: 'value' }])
+    expect(declarationsOf(fresh.deps)).toEqual([{ file: 'src/b.ts', declaration: 'value' }])
     expect(fresh.hash).not.toBe(before)
     expect(fresh.hash).toBe(createAnalyzer({ root: p.root, cacheDir: false }).analyzeFile(file).functions[0]!.hash)
   })
