@@ -74,7 +74,10 @@ export function createPersistContext(rawOptions: Options = {}) {
     get options(): OptionsResolved {
       return resolved()
     },
-    /** Options used by filters before the bundler's root is known (include/exclude do not depend on it). */
+    /**
+     * Options for filters set before the bundler's root is known: relative include/exclude globs are anchored at
+     * the working directory there, so only a filter whose patterns do not depend on the root may use them.
+     */
     initialOptions: resolveOptions(rawOptions),
     /** Adopts the bundler's root unless the user gave one; must run before the first transform. */
     setBundlerRoot(root: string | undefined): void {

@@ -64,7 +64,8 @@ function answerFromSnapshot(ctx: PersistContext, build: PluginBuild, { answers, 
  * from the output cache; a build that succeeds is snapshotted.
  */
 function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: BuildSnapshots<EsbuildAnswer>): void {
-  const options = ctx.initialOptions
+  // Resolved against esbuild's working directory: relative include and exclude globs are anchored there.
+  const options = ctx.options
   // The snapshot lists every module the build loaded; esbuild tells them in the metafile.
   const userMetafile = build.initialOptions.metafile
   build.initialOptions.metafile = true

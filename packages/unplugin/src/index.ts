@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { ANNOTATION_RE, type Options, isIncluded } from '@persist/core/lite'
 import { type UnpluginOptions, createUnplugin } from 'unplugin'
 import { isCalledFromBuild } from './calledFromBuild'
@@ -14,6 +15,8 @@ const NAME = 'persist'
 export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, meta) => {
   const ctx = createPersistContext(rawOptions)
   const { include, exclude } = ctx.initialOptions
+  // Relative globs are anchored at the bundler's root, known only later: the handler tests those.
+  const idFilter = isRootIndependent(rawOptions?.include) && isRootIndependent(rawOptions?.exclude) ? { id: { include, exclude } } : {}
 
   if (meta.framework === 'esbuild') {
     return { name: NAME, esbuild: { setup: (build) => setupEsbuild(rawOptions, build, isCalledFromBuild()) } }
@@ -24,9 +27,9 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
     // Before any type stripping or JSX transform: the rewrite reads the original source.
     enforce: 'pre',
     transform: {
-      filter: { id: { include, exclude }, code: ANNOTATION_RE },
+      filter: { ...idFilter, code: ANNOTATION_RE },
       async handler(code, id) {
-        if (id.includes('\0') || !ANNOTATION_RE.test(code) || !isIncluded(id, ctx.initialOptions)) return undefined
+        if (id.includes('\0') || !ANNOTATION_RE.test(code) || !isIncluded(id, ctx.options)) return undefined
         try {
           const result = await ctx.transform(code, id)
           if (!result) return undefined
@@ -78,3 +81,8 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
 })
 
 export default unplugin
+
+/** Whether a pattern means the same whatever the root: RegExps, absolute globs and globs starting with `*`. */
+function isRootIndependent(pattern: Options['include']): boolean {
+  return [pattern ?? []].flat().every((p) => typeof p !== 'string' || p.startsWith('*') || path.isAbsolute(p))
+}
