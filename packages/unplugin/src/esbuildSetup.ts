@@ -66,8 +66,9 @@ function answerFromSnapshot(ctx: PersistContext, build: PluginBuild, { answers, 
 function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: BuildSnapshots<EsbuildAnswer>): void {
   // Resolved against esbuild's working directory: relative include and exclude globs are anchored there.
   const options = ctx.options
-  // The snapshot lists every module the build loaded; esbuild tells them in the metafile.
-  const userMetafile = build.initialOptions.metafile
+  // The snapshot lists every module the build loaded; esbuild tells them in the metafile. It is taken out of the
+  // result again unless the user asked for it, or another plugin might have (one may set it after this setup).
+  const dropMetafile = !build.initialOptions.metafile && (build.initialOptions.plugins?.length ?? 0) <= 1
   build.initialOptions.metafile = true
   // Without `sourcemap` esbuild drops input maps: making them would be wasted work.
   const sourcemap = !!build.initialOptions.sourcemap
@@ -117,7 +118,7 @@ function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: B
   build.onEnd((result) => {
     reportFinish(ctx, result)
     if (result.errors.length === 0) saveSnapshot(snapshots, result, build.initialOptions, ctx)
-    if (!userMetafile) delete result.metafile
+    if (dropMetafile) delete result.metafile
   })
 }
 

@@ -47,7 +47,7 @@ else {
   await ctx.dispose()
 }
 const parserLoaded = process.report.getReport().sharedObjects.some((f) => /oxc-parser|parser\\.[\\w-]+\\.node$/.test(f))
-console.log(JSON.stringify({ code: result.outputFiles[0].text, warnings: result.warnings.map((w) => w.text), parserLoaded, asked }))
+console.log(JSON.stringify({ code: result.outputFiles[0].text, warnings: result.warnings.map((w) => w.text), parserLoaded, asked, metafile: result.metafile !== undefined }))
 `
 
 export interface Built {
@@ -56,6 +56,8 @@ export interface Built {
   parserLoaded: boolean
   /** Modules esbuild asked the plugin about (in the last build). */
   asked: number
+  /** Whether esbuild's result has a metafile. */
+  metafile: boolean
 }
 
 export interface ChildBuild {

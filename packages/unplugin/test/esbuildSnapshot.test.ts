@@ -30,6 +30,12 @@ describe('a warm esbuild build answered from a snapshot', () => {
     expect(warm.code).toBe(uncached(root, {}, 'none'))
   })
 
+  it("leaves esbuild's result as asked for: a metafile only when the build asks for one", () => {
+    const root = createProject()
+    expect(buildInChild(root, {}, 'none').metafile).toBe(false)
+    expect(buildInChild(root, {}, 'none', { esbuild: { metafile: true } }).metafile).toBe(true)
+  })
+
   it('picks up a module that gains its first annotation', () => {
     const root = createProject()
     warmUp(root)
