@@ -74,12 +74,13 @@ function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: B
   const sourcemap = !!build.initialOptions.sourcemap
   /** Paths already handed to esbuild's watcher in this build. */
   const watched = new Set<string>()
+  // A build that shows every module is cold or follows an edit: the parser is likely needed, so it starts loading
+  // now, while esbuild starts.
+  ctx.prefetch()
   build.onStart(() => {
     watched.clear()
     ctx.beginBuild()
     snapshots.beginBuild()
-    // Once esbuild has its answer: the cache (and, for a cold build, the parser) loads while it scans the entry points.
-    setImmediate(() => ctx.prefetch())
   })
   build.onLoad({ filter: ANY_MODULE_RE, namespace: 'file' }, (args) => {
     if (!isIncluded(args.path, options)) return undefined

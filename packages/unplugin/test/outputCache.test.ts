@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { backdate, buildInChild, createProject, hashesOf, uncached } from './esbuildChild'
+import { backdate, buildInChild, createProject, hashesOf, uncached, writeFiles } from './esbuildChild'
 
 // The transform-output cache seen from outside: esbuild builds in fresh processes, as a user runs them. A build
 // answered from the cache must emit exactly what a build without any cache emits, and a change to anything the
@@ -146,17 +146,13 @@ describe.each(['inline', 'none'] as const)('the transform-output cache, sourcema
 describe('the transform-output cache and a tsconfig that extends a base config', () => {
   it('is not reused after an edit to `paths` in the base config', () => {
     const root = createProject()
-    const files: Record<string, string> = {
+    writeFiles(root, {
       'tsconfig.json': '{ "extends": "./config/tsconfig.base.json" }',
       'config/tsconfig.base.json': JSON.stringify({ compilerOptions: { baseUrl: '..', paths: { '@factor': ['src/scale.ts'] } } }),
       'src/other.ts': 'export const FACTOR = 5\n',
       'src/aliased.ts': "import { FACTOR } from '@factor'\n/* @persist */\nexport function aliased() { return FACTOR }\n",
       'src/main.ts': "import { aliased } from './aliased'\nconsole.log(aliased())\n",
-    }
-    for (const [name, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
-      fs.writeFileSync(path.join(root, name), text)
-    }
+    })
     for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) backdate(root, entry)
     const before = hashesOf(buildInChild(root).code)
     expect(buildInChild(root).parserLoaded).toBe(false)
@@ -179,8 +175,7 @@ describe('modules that mention @persist but have nothing to rewrite', () => {
       'src/done.ts': '/* @persist:done */\nexport function done(x: number) { return x }\n',
       'src/main.ts': "import { scaled } from './steps'\nimport { doc } from './doc'\nimport { done } from './done'\nconsole.log(scaled(2), doc(1), done(3))\n",
     }
-    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(root, name), text)
-    for (const name of Object.keys(files)) backdate(root, name)
+    writeFiles(root, files)
     const cold = buildInChild(root, {}, sourcemap)
     const warm = buildInChild(root, {}, sourcemap)
     expect(warm.parserLoaded).toBe(false)

@@ -32,13 +32,16 @@ export interface GraphNode {
 /** Node kinds built from code summaries (cached across builders); the others are cheap and rebuilt. */
 const CACHEABLE_RE = /^[rumn]:/
 
-interface NodeInputs {
+/** What a node was built from: it is reused only while every file has the same content and every import resolves the same way. */
+export interface NodeInputs {
+  /** Content hash of every file whose summary the node consulted (undefined: the file was missing). */
   files: Map<string, string | undefined>
+  /** Every import the node resolved, by `<from>\0<specifier>`, with what it resolved to (see `resolutionKey`). */
   resolutions: Map<string, [from: string, specifier: string, result: string]>
   problems: GraphProblem[]
 }
 
-/** Built nodes with what they were built from, shared by the builders of one analyzer. */
+/** Built nodes with what they were built from, shared by the builders of one analyzer (and, on disk, across processes). */
 export type NodeCache = Map<string, { node: GraphNode; inputs: NodeInputs }>
 
 function resolutionKey(r: Resolution): string {
@@ -85,6 +88,8 @@ export class GraphBuilder {
   readonly problems: GraphProblem[] = []
   /** Code files the graph read. */
   readonly codeFiles = new Set<string>()
+  /** Cacheable nodes this builder built rather than reused. */
+  built = 0
   private readonly ctx: GraphContext
   private readonly root: string
   private readonly cache: NodeCache
@@ -146,7 +151,10 @@ export class GraphBuilder {
       const key = `${label}\0${target}`
       return !seen.has(key) && seen.add(key) !== undefined
     })
-    if (cacheable) this.cache.set(id, { node, inputs })
+    if (cacheable) {
+      this.cache.set(id, { node, inputs })
+      this.built++
+    }
     return node
   }
 
