@@ -32,16 +32,13 @@ export interface GraphNode {
 /** Node kinds built from code summaries (cached across builders); the others are cheap and rebuilt. */
 const CACHEABLE_RE = /^[rumn]:/
 
-/** What a node was built from: it is reused only while every file has the same content and every import resolves the same way. */
-export interface NodeInputs {
-  /** Content hash of every file whose summary the node consulted (undefined: the file was missing). */
+interface NodeInputs {
   files: Map<string, string | undefined>
-  /** Every import the node resolved, by `<from>\0<specifier>`, with what it resolved to (see `resolutionKey`). */
   resolutions: Map<string, [from: string, specifier: string, result: string]>
   problems: GraphProblem[]
 }
 
-/** Built nodes with what they were built from, shared by the builders of one analyzer (and, on disk, across processes). */
+/** Built nodes with what they were built from, shared by the builders of one analyzer. */
 export type NodeCache = Map<string, { node: GraphNode; inputs: NodeInputs }>
 
 function resolutionKey(r: Resolution): string {
@@ -88,8 +85,6 @@ export class GraphBuilder {
   readonly problems: GraphProblem[] = []
   /** Code files the graph read. */
   readonly codeFiles = new Set<string>()
-  /** Cacheable nodes this builder built rather than reused. */
-  built = 0
   private readonly ctx: GraphContext
   private readonly root: string
   private readonly cache: NodeCache
@@ -151,10 +146,7 @@ export class GraphBuilder {
       const key = `${label}\0${target}`
       return !seen.has(key) && seen.add(key) !== undefined
     })
-    if (cacheable) {
-      this.cache.set(id, { node, inputs })
-      this.built++
-    }
+    if (cacheable) this.cache.set(id, { node, inputs })
     return node
   }
 

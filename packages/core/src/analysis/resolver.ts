@@ -27,26 +27,12 @@ export interface ResolvedImport {
   files: Array<[file: string, contentHash: string | null]>
 }
 
-/** A memoised resolution, with when its directory mtimes were read (they are trusted only if older than that). */
-export interface MemoizedResolution extends ResolvedImport {
-  recordedAt: number
-}
-
 export interface ModuleResolver {
   resolve(fromFile: string, specifier: string): ResolvedImport
   /** Forgets cached file-system facts (a file was added, removed or renamed). */
   clear(): void
   /** The tsconfig in effect, if one was found, to watch it. */
   tsconfigPath: string | undefined
-  /** The memoised resolutions by `<directory>\0<specifier>`, to persist them. */
-  memoized(): ReadonlyMap<string, MemoizedResolution>
-  /**
-   * Adds resolutions an earlier process memoised (with the same tsconfig chain): each is checked on use exactly as
-   * one memoised here, and one that fails the check makes the resolver forget everything, as usual.
-   */
-  seed(entries: Iterable<[key: string, entry: MemoizedResolution]>): void
-  /** How many resolutions were computed rather than taken from the memo, in this process. */
-  readonly computed: number
 }
 
 const NODE_MODULES_RE = /[\\/]node_modules[\\/]/
@@ -87,8 +73,7 @@ export function createModuleResolver(
     }
     return factory
   }
-  const memo = new Map<string, MemoizedResolution>()
-  let computed = 0
+  const memo = new Map<string, ResolvedImport & { recordedAt: number }>()
   const clear = () => {
     memo.clear()
     factory?.clearCache()
@@ -97,13 +82,6 @@ export function createModuleResolver(
   return {
     tsconfigPath,
     clear,
-    memoized: () => memo,
-    seed(entries) {
-      for (const [key, entry] of entries) if (!memo.has(key)) memo.set(key, entry)
-    },
-    get computed() {
-      return computed
-    },
     resolve(fromFile, specifier) {
       const dir = path.dirname(fromFile)
       const memoKey = `${dir}\0${specifier}`
@@ -114,7 +92,6 @@ export function createModuleResolver(
         clear()
       }
       const recordedAt = Date.now()
-      computed++
       const { resolution, decisive } = resolveUncached(getFactory(), fromFile, specifier)
       const dirs = resolutionDirs(root, fromFile, specifier, resolution).map((d): [string, number] => [d, dirMtime(d)])
       const files = decisive.map((f): [string, string | null] => [f, contentHash(f) ?? null])
