@@ -15,7 +15,7 @@ import { tsconfigInEffect } from './analysis/tsconfigPath'
 /** The bytes every annotation contains. */
 const ANNOTATION_MARKER = Buffer.from('@persist')
 /** Bumped whenever what an entry holds or how it is keyed changes. */
-const OUTPUT_FORMAT = 7
+const OUTPUT_FORMAT = 8
 /** Entries kept on disk at most (a build's own come first). */
 const MAX_ENTRIES = 50_000
 /** The content hash of an input that exists but cannot be read: equal to no recorded hash. */

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import type { NapiResolveOptions, ResolveResult, ResolverFactory } from 'oxc-resolver'
 import { PersistBuildError } from '../diagnostics'
+import { type PathAliases, aliasDirs, loadPathAliases } from './pathAliases'
 import { dirsUnchanged, resolutionDirs } from './resultMemo'
 import { tsconfigInEffect } from './tsconfigPath'
 
@@ -73,11 +74,18 @@ export function createModuleResolver(
     }
     return factory
   }
+  // The tsconfig's `paths` and `baseUrl`, read again after `clear` (the tsconfig may have changed).
+  let aliases: PathAliases | undefined
+  const aliasDirsOf = (specifier: string) => {
+    if (!tsconfigPath || specifier.startsWith('.') || specifier.startsWith('#') || specifier.startsWith('node:') || path.isAbsolute(specifier)) return []
+    return aliasDirs((aliases ??= loadPathAliases(tsconfigPath)), specifier.replace(/\?.*$/s, ''))
+  }
   const memo = new Map<string, ResolvedImport & { recordedAt: number }>()
   const clear = () => {
     memo.clear()
     factory?.clearCache()
     tsconfigLoads = false
+    aliases = undefined
   }
   return {
     tsconfigPath,
@@ -93,7 +101,7 @@ export function createModuleResolver(
       }
       const recordedAt = Date.now()
       const { resolution, decisive } = resolveUncached(getFactory(), fromFile, specifier)
-      const dirs = resolutionDirs(root, fromFile, specifier, resolution).map((d): [string, number] => [d, dirMtime(d)])
+      const dirs = [...new Set([...resolutionDirs(root, fromFile, specifier, resolution), ...aliasDirsOf(specifier)])].map((d): [string, number] => [d, dirMtime(d)])
       const files = decisive.map((f): [string, string | null] => [f, contentHash(f) ?? null])
       const entry = { resolution, dirs, files, recordedAt }
       memo.set(memoKey, entry)
@@ -134,6 +142,10 @@ function resolveUncached(factory: ResolverFactory, fromFile: string, specifier: 
     if (result.packageJsonPath) decisive.push(result.packageJsonPath)
     const own = bare.startsWith('#') ? findPackageJson(fromFile) : undefined
     if (own && own !== result.packageJsonPath) decisive.push(own)
+  } else {
+    // A directory resolves through its package.json `main` when it has one: an edit there moves the import.
+    const target = path.resolve(path.dirname(fromFile), bare)
+    if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) decisive.push(path.join(target, 'package.json'))
   }
   return { resolution: classify(result, specifier, bare), decisive }
 }

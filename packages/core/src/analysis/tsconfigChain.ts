@@ -15,14 +15,8 @@ export function tsconfigChain(top: string, beforeRead?: (file: string) => void):
     if (chain.includes(file)) return
     chain.push(file)
     beforeRead?.(file)
-    const text = readOrUndefined(file)
-    if (text === undefined) return
-    let config: unknown
-    try {
-      config = JSON.parse(stripJsonComments(text))
-    } catch {
-      return
-    }
+    const config = readTsconfig(file)
+    if (config === undefined) return
     const extendsField = (config as { extends?: unknown } | null)?.extends
     const specifiers = typeof extendsField === 'string' ? [extendsField] : Array.isArray(extendsField) ? extendsField : []
     for (const specifier of specifiers) {
@@ -33,6 +27,17 @@ export function tsconfigChain(top: string, beforeRead?: (file: string) => void):
   }
   visit(top)
   return chain
+}
+
+/** A tsconfig's content (JSON with comments and trailing commas); undefined when it cannot be read or parsed. */
+export function readTsconfig(file: string): unknown {
+  const text = readOrUndefined(file)
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(stripJsonComments(text)) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 /** Where tsc looks for an `extends` target: a path next to the config (`.json` added when missing), else a package. */

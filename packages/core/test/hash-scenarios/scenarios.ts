@@ -546,6 +546,28 @@ export const scenarios: Scenario[] = [
     edit: { 'tsconfig.json': (s) => s.replace('src/a.ts', 'src/b.ts') },
     expect: 'changes',
   },
+  {
+    name: 'add a file in an earlier fallback of a tsconfig path alias',
+    files: {
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['gen/*', 'src/lib/*'] } } }),
+      'src/main.ts': main('return helper(x)', "import { helper } from '@lib/helper'"),
+      'src/lib/helper.ts': 'export function helper(x: number) { return x + 1 }\n',
+      'gen/readme.md': 'generated modules go here\n',
+    },
+    edit: { 'gen/helper.ts': 'export function helper(x: number) { return x + 2 }\n' },
+    expect: 'changes',
+  },
+  {
+    name: "point the main of a directory's package.json at another file",
+    files: {
+      'src/main.ts': main('return helper(x)', "import { helper } from './lib'"),
+      'src/lib/package.json': JSON.stringify({ main: 'a.js' }),
+      'src/lib/a.js': 'export function helper(x) { return x + 1 }\n',
+      'src/lib/b.js': 'export function helper(x) { return x + 2 }\n',
+    },
+    edit: { 'src/lib/package.json': (s) => s.replace('a.js', 'b.js') },
+    expect: 'changes',
+  },
   // --- more code forms
   {
     name: 'edit a helper called from an object-literal method',
