@@ -290,6 +290,8 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     },
     beginBuild() {
       store.beginBuild()
+      // A long-lived analyzer (a watch session) meets files created since its last build.
+      resolver.forgetFileSystem()
     },
     endBuild() {
       store.endBuild()

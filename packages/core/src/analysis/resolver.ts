@@ -32,6 +32,11 @@ export interface ModuleResolver {
   resolve(fromFile: string, specifier: string): ResolvedImport
   /** Forgets cached file-system facts (a file was added, removed or renamed). */
   clear(): void
+  /**
+   * Forgets only what the underlying resolver saw of the file system: resolutions already made check themselves
+   * before reuse, but a new one must not be made from a listing taken before the last change.
+   */
+  forgetFileSystem(): void
   /** The tsconfig in effect, if one was found, to watch it. */
   tsconfigPath: string | undefined
 }
@@ -90,6 +95,7 @@ export function createModuleResolver(
   return {
     tsconfigPath,
     clear,
+    forgetFileSystem: () => factory?.clearCache(),
     resolve(fromFile, specifier) {
       const dir = path.dirname(fromFile)
       const memoKey = `${dir}\0${specifier}`

@@ -37,6 +37,27 @@ describe('reused analyses are never stale', () => {
     expect(second.stats).toEqual({ parses: 0, reads: 0, reuses: 1 })
   })
 
+  test('a new import in a watch session resolves against the files as they are now, not as first seen', () => {
+    const p = createProject({
+      'src/main.ts': "import { rate } from './rate'\n/* @persist */\nexport function main(x: number) { return x * rate }\n",
+      'src/sub/other.ts': "import { rate } from '../rate'\n/* @persist */\nexport function other(x: number) { return x + rate }\n",
+    })
+    projects.push(p)
+    p.age()
+    const longLived = createAnalyzer({ root: p.root, cacheDir: false })
+    const build = (file: string) => {
+      longLived.beginBuild()
+      const hash = longLived.analyzeFile(path.join(p.root, file)).functions[0]!.hash
+      longLived.endBuild()
+      return hash
+    }
+    // The first build looks for src/rate.* and finds nothing; then the file is created.
+    build('src/main.ts')
+    p.write({ 'src/rate.ts': 'export const rate = 3\n' })
+    const fresh = createAnalyzer({ root: p.root, cacheDir: false }).analyzeFile(path.join(p.root, 'src/sub/other.ts')).functions[0]!.hash
+    expect(build('src/sub/other.ts')).toBe(fresh)
+  })
+
   test('an edited dependency is seen by a long-lived analyzer that was not told', () => {
     const { p, hashWith } = setup(barrelProject)
     const analyzer = createAnalyzer({ root: p.root, cacheDir: false })
