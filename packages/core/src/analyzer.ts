@@ -130,7 +130,7 @@ function sortedDeps(deps: Map<string, FunctionDependency>): FunctionDependency[]
 }
 
 /** Bumped when the cached summary format changes; the core version and the code fingerprint cover the rest. */
-const SUMMARY_FORMAT = 6
+const SUMMARY_FORMAT = 7
 
 /** Creates an analyzer that keeps its caches across calls (watch mode) and, via `flush`, across processes. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {

@@ -3,9 +3,10 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 
 /**
- * The tsconfig files whose content decides how imports resolve: `top` and every file it `extends`, transitively
- * (a string or an array; relative paths, and package specifiers through Node resolution, as tsc does). oxc-resolver
- * follows the same chain, so an edit to `paths` in a base config changes resolutions: each file is an input.
+ * The tsconfig files whose content decides how imports resolve: `top` and every file it `extends` or references
+ * (project `references`), transitively (`extends` a string or an array; relative paths, and package specifiers
+ * through Node resolution, as tsc does). oxc-resolver follows the same files, so an edit to `paths` in a base
+ * config or a referenced project changes resolutions: each file is an input.
  * A file that cannot be read or parsed ends its branch (it stays in the list, so creating or fixing it counts).
  * `beforeRead` is told each file just before it is read.
  */
@@ -23,6 +24,14 @@ export function tsconfigChain(top: string, beforeRead?: (file: string) => void):
       if (typeof specifier !== 'string') continue
       const base = resolveExtends(file, specifier)
       if (base) visit(base)
+    }
+    // The resolver applies a referenced project's own `paths` to the files under it.
+    const references = (config as { references?: unknown } | null)?.references
+    for (const reference of Array.isArray(references) ? references : []) {
+      const target = (reference as { path?: unknown } | null)?.path
+      if (typeof target !== 'string') continue
+      const resolved = path.resolve(path.dirname(file), target)
+      visit(resolved.endsWith('.json') ? resolved : path.join(resolved, 'tsconfig.json'))
     }
   }
   visit(top)

@@ -558,6 +558,18 @@ export const scenarios: Scenario[] = [
     expect: 'changes',
   },
   {
+    name: 'point a path alias of a referenced tsconfig project at another file',
+    files: {
+      'tsconfig.json': JSON.stringify({ files: [], references: [{ path: './src' }] }),
+      'src/tsconfig.json': JSON.stringify({ compilerOptions: { composite: true, paths: { '@cfg': ['./a.ts'] } } }),
+      'src/main.ts': main('return x * rate', "import { rate } from '@cfg'"),
+      'src/a.ts': 'export const rate = 1\n',
+      'src/b.ts': 'export const rate = 2\n',
+    },
+    edit: { 'src/tsconfig.json': (s) => s.replace('./a.ts', './b.ts') },
+    expect: 'changes',
+  },
+  {
     name: "point the main of a directory's package.json at another file",
     files: {
       'src/main.ts': main('return helper(x)', "import { helper } from './lib'"),
