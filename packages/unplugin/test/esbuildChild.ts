@@ -114,6 +114,8 @@ export function described(x: number) { return describe(x) }
 `,
     'src/main.ts': "import { scaled, described } from './steps'\nconsole.log(scaled(2), described(2))\n",
   })
+  // Installed, as in a real project: the first build's cache directory does not change the root's listing.
+  fs.mkdirSync(path.join(root, 'node_modules'))
   // Directories too: sources older than the window in which a stat cannot be trusted, as in a real project.
   for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) backdate(root, entry)
   backdate(root, '.')

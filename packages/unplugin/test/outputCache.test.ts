@@ -116,10 +116,21 @@ describe.each(['inline', 'none'] as const)('the transform-output cache, sourcema
   it('treats a corrupt cache file as a miss', () => {
     const root = createProject()
     const cold = buildInChild(root, {}, sourcemap)
-    const file = path.join(root, 'node_modules/.cache/persist/analysis/outputs.bin')
-    const bytes = fs.readFileSync(file)
-    bytes[bytes.length - 10] ^= 0xff
-    fs.writeFileSync(file, bytes)
+    const cacheFile = (name: string) => path.join(root, 'node_modules/.cache/persist/analysis', name)
+    const corrupt = (file: string) => {
+      const bytes = fs.readFileSync(file)
+      bytes[bytes.length - 10] ^= 0xff
+      fs.writeFileSync(file, bytes)
+    }
+    // A corrupt build snapshot: every module is shown to the plugin again, and the output cache answers.
+    corrupt(cacheFile('builds.bin'))
+    const unsnapshotted = buildInChild(root, {}, sourcemap)
+    expect(unsnapshotted.asked).toBeGreaterThan(1)
+    expect(unsnapshotted.parserLoaded).toBe(false)
+    expect(unsnapshotted.code).toBe(cold.code)
+    // A corrupt output cache, with no snapshot to answer first: the modules are transformed again.
+    corrupt(cacheFile('outputs.bin'))
+    fs.rmSync(cacheFile('builds.bin'))
     const warm = buildInChild(root, {}, sourcemap)
     expect(warm.parserLoaded).toBe(true)
     expect(warm.code).toBe(cold.code)
@@ -153,7 +164,9 @@ describe('the transform-output cache and a tsconfig that extends a base config',
       'src/aliased.ts': "import { FACTOR } from '@factor'\n/* @persist */\nexport function aliased() { return FACTOR }\n",
       'src/main.ts': "import { aliased } from './aliased'\nconsole.log(aliased())\n",
     })
+    // `baseUrl` makes the root's listing decide bare imports: it must be as old as the rest.
     for (const entry of fs.readdirSync(root, { recursive: true, encoding: 'utf8' })) backdate(root, entry)
+    backdate(root, '.')
     const before = hashesOf(buildInChild(root).code)
     expect(buildInChild(root).parserLoaded).toBe(false)
     const base = path.join(root, 'config/tsconfig.base.json')
