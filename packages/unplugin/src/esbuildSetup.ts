@@ -25,7 +25,8 @@ interface EsbuildAnswer {
   contents: string
   loader: Loader
   warnings: PartialMessage[]
-  functions: PersistedFunction[]
+  /** The module's functions for the manifest, as JSON: read back only when the manifest must be written again. */
+  functions: string
 }
 
 /**
@@ -51,7 +52,7 @@ function answerFromSnapshot(ctx: PersistContext, build: PluginBuild, { answers, 
     build.onLoad({ filter: pathsFilter([...answers.keys()]), namespace: 'file' }, (args) => {
       const answer = answers.get(args.path)
       if (!answer) return undefined
-      if (!manifestCurrent) ctx.noteFunctions(args.path, answer.functions)
+      if (!manifestCurrent) ctx.noteFunctions(args.path, JSON.parse(answer.functions) as PersistedFunction[])
       return { contents: answer.contents, loader: answer.loader, resolveDir: path.dirname(args.path), warnings: answer.warnings }
     })
   }
@@ -94,7 +95,7 @@ function answerEveryModule(ctx: PersistContext, build: PluginBuild, snapshots: B
       const contents = result.map ? `${result.code}\n//# sourceMappingURL=${result.map.toUrl()}` : result.code
       const loader = LOADERS[path.extname(args.path)] ?? 'js'
       const warnings = result.warnings.map((d) => toEsbuildMessage(d, d.file === args.path ? (code ?? undefined) : undefined))
-      snapshots.noteAnswer(args.path, { contents, loader, warnings, functions: result.functions }, ctx.dependencies(args.path))
+      snapshots.noteAnswer(args.path, { contents, loader, warnings, functions: JSON.stringify(result.functions) }, ctx.dependencies(args.path))
       // The watcher's set is per build, and every onLoad runs again on a rebuild: each path once is enough (200
       // modules reaching the same helpers would otherwise send thousands of paths).
       const watchFiles = result.watchFiles.filter((f) => !watched.has(f) && watched.add(f) !== undefined)
