@@ -3,12 +3,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import persistEsbuild from '../../packages/unplugin/src/esbuild'
+import persistRolldown from '../../packages/unplugin/src/rolldown'
 import persistRollup from '../../packages/unplugin/src/rollup'
 import persistVite from '../../packages/unplugin/src/vite'
 import { spawn } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
 import type { RollupWatcherEvent } from 'rollup'
-import { linkRuntime, repoRoot } from '../utils/build'
+import { type CompilerLike, linkRuntime, repoRoot, rspackCompiler, webpackCompiler } from '../utils/build'
 
 /** A small project in a temporary directory: `compute` is persisted and uses `scale` from another module. */
 function createProject(): { root: string; helper: string; main: string } {
@@ -126,6 +127,60 @@ describe('a helper edit changes the hash of the functions using it', () => {
     const before = emittedHash(outFile)
     editHelper(helper)
     await context.rebuild()
+    expect(emittedHash(outFile)).not.toBe(before)
+  })
+
+  it.each([
+    ['webpack', webpackCompiler],
+    ['rspack', rspackCompiler],
+  ] as const)('in %s watch mode', async (_name, createCompiler) => {
+    const { root, helper } = createProject()
+    const outDir = path.join(root, 'dist')
+    const compiler: CompilerLike = await createCompiler({ root, entry: 'src/main.ts', outDir, plugin: { manifest: false, analysisCache: false } })
+    // Each finished build settles the promise handed out before it.
+    let settle: ((error?: Error) => void) | undefined
+    const nextBuild = () => new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())))
+    let built = nextBuild()
+    const watching = compiler.watch({ aggregateTimeout: 50 }, (error, stats) => {
+      settle?.(error ?? (stats?.hasErrors() ? new Error(stats.toString({ all: false, errors: true })) : undefined))
+    })
+    cleanups.push(() => new Promise<void>((resolve) => watching.close(() => compiler.close(() => resolve()))))
+    await built
+    const before = emittedHash(path.join(outDir, 'main.mjs'))
+    built = nextBuild()
+    await editUntil(helper, built)
+    expect(emittedHash(path.join(outDir, 'main.mjs'))).not.toBe(before)
+  })
+
+  it('in rolldown watch mode', async () => {
+    const { root, helper, main } = createProject()
+    const { watch } = await import('rolldown')
+    const outFile = path.join(root, 'dist', 'main.mjs')
+    const watcher = watch({
+      cwd: root,
+      input: main,
+      platform: 'node',
+      external: ['@persist/runtime'],
+      logLevel: 'silent',
+      plugins: [persistRolldown({ manifest: false, analysisCache: false })],
+      output: { file: outFile, format: 'es' },
+    })
+    cleanups.push(() => watcher.close())
+    const nextBuild = () =>
+      new Promise<void>((resolve, reject) => {
+        const onEvent = (event: { code: string; error?: Error; result?: { close(): Promise<void> } }) => {
+          if (event.code === 'BUNDLE_END') void event.result?.close()
+          if (event.code === 'END' || event.code === 'ERROR') {
+            watcher.off('event', onEvent)
+            if (event.code === 'ERROR') reject(event.error)
+            else resolve()
+          }
+        }
+        watcher.on('event', onEvent)
+      })
+    await nextBuild()
+    const before = emittedHash(outFile)
+    await editUntil(helper, nextBuild())
     expect(emittedHash(outFile)).not.toBe(before)
   })
 

@@ -97,38 +97,46 @@ export const build: Record<Bundler, (input: BuildInput) => Promise<string>> = {
     return path.join(outDir, 'main.mjs')
   },
 
-  async webpack({ root, entry, outDir, plugin }) {
-    const { default: webpack } = await import('webpack')
-    const compiler = webpack({
-      ...webpackLikeConfig(root, entry, outDir),
-      experiments: { outputModule: true },
-      resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
-      module: { rules: [{ test: /\.ts$/, loader: createRequire(import.meta.url).resolve('esbuild-loader'), options: { loader: 'ts', target: 'node20' } }] },
-      plugins: [persistWebpack(plugin)],
-    })
-    await runCompiler(compiler)
-    return path.join(outDir, 'main.mjs')
+  async webpack(input) {
+    await runCompiler(await webpackCompiler(input))
+    return path.join(input.outDir, 'main.mjs')
   },
 
-  async rspack({ root, entry, outDir, plugin }) {
-    const { rspack } = await import('@rspack/core')
-    const compiler = rspack({
-      ...webpackLikeConfig(root, entry, outDir),
-      resolve: { extensions: ['.ts', '.js'] },
-      module: {
-        rules: [
-          {
-            test: /\.ts$/,
-            loader: 'builtin:swc-loader',
-            options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } },
-          },
-        ],
-      },
-      plugins: [persistRspack(plugin)],
-    })
-    await runCompiler(compiler as unknown as CompilerLike)
-    return path.join(outDir, 'main.mjs')
+  async rspack(input) {
+    await runCompiler(await rspackCompiler(input))
+    return path.join(input.outDir, 'main.mjs')
   },
+}
+
+/** A webpack compiler for `input` (TypeScript through esbuild-loader), for a build or a watch. */
+export async function webpackCompiler({ root, entry, outDir, plugin }: BuildInput): Promise<CompilerLike> {
+  const { default: webpack } = await import('webpack')
+  return webpack({
+    ...webpackLikeConfig(root, entry, outDir),
+    experiments: { outputModule: true },
+    resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
+    module: { rules: [{ test: /\.ts$/, loader: createRequire(import.meta.url).resolve('esbuild-loader'), options: { loader: 'ts', target: 'node20' } }] },
+    plugins: [persistWebpack(plugin)],
+  }) as unknown as CompilerLike
+}
+
+/** An rspack compiler for `input` (TypeScript through its builtin swc-loader), for a build or a watch. */
+export async function rspackCompiler({ root, entry, outDir, plugin }: BuildInput): Promise<CompilerLike> {
+  const { rspack } = await import('@rspack/core')
+  return rspack({
+    ...webpackLikeConfig(root, entry, outDir),
+    resolve: { extensions: ['.ts', '.js'] },
+    module: {
+      rules: [
+        {
+          test: /\.ts$/,
+          loader: 'builtin:swc-loader',
+          options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } },
+        },
+      ],
+    },
+    plugins: [persistRspack(plugin)],
+  }) as unknown as CompilerLike
 }
 
 /** What webpack and rspack builds share: a Node ESM library with source maps, the runtime left external. */
@@ -149,8 +157,12 @@ function webpackLikeConfig(root: string, entry: string, outDir: string) {
   }
 }
 
-interface CompilerLike {
-  run(callback: (error: Error | null, stats?: { hasErrors(): boolean; toString(options?: unknown): string }) => void): void
+type CompilerCallback = (error: Error | null, stats?: { hasErrors(): boolean; toString(options?: unknown): string }) => void
+
+/** What webpack's and rspack's compilers share, as the tests use them. */
+export interface CompilerLike {
+  run(callback: CompilerCallback): void
+  watch(options: { aggregateTimeout?: number }, callback: CompilerCallback): { close(callback: () => void): void }
   close(callback: (error?: Error | null) => void): void
 }
 
