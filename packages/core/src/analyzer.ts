@@ -313,7 +313,10 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     invalidate(file) {
       if (file === undefined) nodeCache.clear()
       store.invalidate(file === undefined ? undefined : path.resolve(root, file))
-      resolver.clear()
+      // Resolutions check their own directories and files before reuse, as in an esbuild rebuild; only what the
+      // resolver saw of the file system is forgotten, unless everything is.
+      if (file === undefined) resolver.clear()
+      else resolver.forgetFileSystem()
     },
     flush() {
       try {
