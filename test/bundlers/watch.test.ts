@@ -8,7 +8,6 @@ import persistRollup from '../../packages/unplugin/src/rollup'
 import persistVite from '../../packages/unplugin/src/vite'
 import { spawn } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
-import type { RollupWatcherEvent } from 'rollup'
 import { type CompilerLike, linkRuntime, repoRoot, rspackCompiler, webpackCompiler } from '../utils/build'
 
 /** A small project in a temporary directory: `compute` is persisted and uses `scale` from another module. */
@@ -68,6 +67,33 @@ function emittedHash(file: string): string {
   return match[1]!
 }
 
+/** A watch-mode event of Rollup or rolldown, as far as the tests read it. */
+interface WatchEvent {
+  code: string
+  error?: unknown
+  result?: { close(): Promise<void> } | null
+}
+
+interface WatcherLike {
+  on(name: 'event', listener: (event: WatchEvent) => void): unknown
+  off(name: 'event', listener: (event: WatchEvent) => void): unknown
+}
+
+/** Settles when a Rollup or rolldown watcher ends its next build (rejects on a build error). */
+function nextWatchBuild(watcher: WatcherLike): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onEvent = (event: WatchEvent) => {
+      if (event.code === 'BUNDLE_END') void event.result?.close()
+      if (event.code === 'END' || event.code === 'ERROR') {
+        watcher.off('event', onEvent)
+        if (event.code === 'ERROR') reject(event.error)
+        else resolve()
+      }
+    }
+    watcher.on('event', onEvent)
+  })
+}
+
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
@@ -88,18 +114,7 @@ describe('a helper edit changes the hash of the functions using it', () => {
       onwarn: () => {},
     })
     cleanups.push(() => watcher.close())
-    const nextBuild = () =>
-      new Promise<void>((resolve, reject) => {
-        const onEvent = (event: RollupWatcherEvent) => {
-          if (event.code === 'BUNDLE_END') void event.result.close()
-          if (event.code === 'END' || event.code === 'ERROR') {
-            watcher.off('event', onEvent)
-            if (event.code === 'ERROR') reject(event.error)
-            else resolve()
-          }
-        }
-        watcher.on('event', onEvent)
-      })
+    const nextBuild = () => nextWatchBuild(watcher as unknown as WatcherLike)
 
     await nextBuild()
     const before = emittedHash(outFile)
@@ -166,18 +181,7 @@ describe('a helper edit changes the hash of the functions using it', () => {
       output: { file: outFile, format: 'es' },
     })
     cleanups.push(() => watcher.close())
-    const nextBuild = () =>
-      new Promise<void>((resolve, reject) => {
-        const onEvent = (event: { code: string; error?: Error; result?: { close(): Promise<void> } }) => {
-          if (event.code === 'BUNDLE_END') void event.result?.close()
-          if (event.code === 'END' || event.code === 'ERROR') {
-            watcher.off('event', onEvent)
-            if (event.code === 'ERROR') reject(event.error)
-            else resolve()
-          }
-        }
-        watcher.on('event', onEvent)
-      })
+    const nextBuild = () => nextWatchBuild(watcher as unknown as WatcherLike)
     await nextBuild()
     const before = emittedHash(outFile)
     await editUntil(helper, nextBuild())
