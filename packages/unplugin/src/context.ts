@@ -59,7 +59,7 @@ export function createPersistContext(rawOptions: Options = {}) {
   }
 
   /** Records a module's functions for the manifest and the files its hashes read for watch mode. */
-  const remember = (id: string, result: TransformResult): void => {
+  const remember = (id: string, result: Pick<TransformResult, 'functions' | 'watchFiles'>): void => {
     const module = id.replace(/\?.*$/s, '')
     manifest.set(module, result.functions)
     for (const watched of result.watchFiles) {
@@ -153,7 +153,7 @@ export function createPersistContext(rawOptions: Options = {}) {
     },
     /** Records the functions of a module answered without a transform (from a build snapshot), for the manifest. */
     noteFunctions(id: string, functions: PersistedFunction[]): void {
-      manifest.set(id.replace(/\?.*$/s, ''), functions)
+      remember(id, { functions, watchFiles: [] })
     },
     /**
      * Forgets what the analysis knew about `file` (it also re-checks every file's stat on its own, which is what
