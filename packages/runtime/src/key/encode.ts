@@ -43,6 +43,9 @@ export function encodeValue(value: unknown): string {
     return encode(value)
   } catch (error) {
     throw documented(error)
+  } finally {
+    // Only the cycle check reads it, during this call: keeping it would keep the last argument alive.
+    root = undefined
   }
 }
 
@@ -56,6 +59,8 @@ export function encodeInstance(value: object): string {
     return `I${encodeString(ctor?.name ?? '')}${encodeObject(value as Record<string, unknown>)}`
   } catch (error) {
     throw documented(error)
+  } finally {
+    root = undefined
   }
 }
 

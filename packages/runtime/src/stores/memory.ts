@@ -1,5 +1,9 @@
-/** The in-process tier: an LRU of live values keyed by the call's canonical encoding. */
+/**
+ * The in-process tier: an LRU of live results keyed by the call's canonical encoding. It holds at most `maxSize`
+ * results per function (and at most `maxBytes` of them, measured as their serialized size, when set).
+ */
 import { LRUCache } from 'lru-cache'
+import { createHash } from 'node:crypto'
 import { serialize } from 'node:v8'
 import type { EntryKey, Store, StoredEntry } from './store'
 
@@ -10,8 +14,19 @@ export interface MemoryStoreOptions {
   maxBytes?: number
 }
 
-/** The memory key: the encoding itself, prefixed by the scope when there is one (unscoped texts never start with NUL). */
+/**
+ * Key texts longer than this are kept as their sha256: a key holds string arguments verbatim, and the tier must not
+ * hold a large argument alive through its key any more than through its entry.
+ */
+const MAX_KEPT_KEY_CHARS = 1024
+
+/**
+ * The memory key: the encoding itself (its hash when long), prefixed by the scope when there is one. Unscoped texts
+ * never start with NUL, nor with the \u0001 of a hashed one. The hash covers the UTF-16 code units, so two texts
+ * that differ only in a lone surrogate stay apart.
+ */
 export function memoryKey(text: string, scope: string): string {
+  if (text.length > MAX_KEPT_KEY_CHARS) text = `\u0001${createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('base64')}`
   return scope ? `\0${scope.length}:${scope}${text}` : text
 }
 
@@ -36,15 +51,19 @@ export class MemoryStore implements Store {
 
   /** The hot path: no key object, no hashing. */
   getByText(text: string, scope: string): StoredEntry | undefined {
-    return this.lru.get(scope ? memoryKey(text, scope) : text)
+    return this.lru.get(scope || text.length > MAX_KEPT_KEY_CHARS ? memoryKey(text, scope) : text)
   }
 
   get(key: EntryKey): StoredEntry | undefined {
     return this.lru.get(memoryKey(key.text, key.scope))
   }
 
+  /**
+   * Keeps the result only: the call's arguments (which may be large buffers) are not the cache's to hold, so a
+   * memory entry costs its result and nothing more (entries() of a memory-only function lists no arguments).
+   */
   set(key: EntryKey, entry: StoredEntry): void {
-    this.lru.set(memoryKey(key.text, key.scope), entry)
+    this.lru.set(memoryKey(key.text, key.scope), entry.args === undefined ? entry : { ...entry, args: undefined })
   }
 
   delete(key: EntryKey): boolean {
