@@ -11,13 +11,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createRandomStream, type RandomStream } from './randomStream'
 
-/** One computing call: its random stream, made from its seed on the first draw. */
+/** One computing call: its random stream, made from its seed on the first draw, and which entry it computes. */
 export class CallContext {
   #stream: RandomStream | undefined
   /** Set when the call's body has returned (or its promise settled): later draws are an error. */
   done = false
 
-  constructor(private readonly seed: () => Uint8Array) {}
+  constructor(
+    private readonly seed: () => Uint8Array,
+    /** The registration computing, and the entry it computes (`undefined` for an uncached run). */
+    readonly owner: object | undefined,
+    readonly entry: string | undefined,
+    /** The call whose body made this call: the chain `isComputing` walks. */
+    readonly parent: CallContext | undefined,
+  ) {}
 
   next(): number {
     return (this.#stream ??= createRandomStream(this.seed()))()
@@ -37,9 +44,23 @@ export function currentCall(): CallContext | undefined {
   return current ?? storage?.getStore()
 }
 
-/** Runs `compute` as the body of a call whose random stream is seeded by `seed()` (only called on first draw). */
-export function runInCall(async: boolean, seed: () => Uint8Array, compute: () => unknown): unknown {
-  const context = new CallContext(seed)
+/**
+ * Whether this code runs, directly or through other calls, inside the body that `owner` is computing for `entry`.
+ * Such a call must not wait for that computation (single flight, an entry lock): it would wait on itself forever.
+ */
+export function isComputing(owner: object, entry: string): boolean {
+  for (let call = currentCall(); call !== undefined; call = call.parent) {
+    if (call.owner === owner && call.entry === entry && !call.done) return true
+  }
+  return false
+}
+
+/**
+ * Runs `compute` as the body of a call whose random stream is seeded by `seed()` (only called on first draw);
+ * `owner` and `entry` name what it computes, for `isComputing`.
+ */
+export function runInCall(async: boolean, seed: () => Uint8Array, compute: () => unknown, owner?: object, entry?: string): unknown {
+  const context = new CallContext(seed, owner, entry, currentCall())
   const previous = current
   current = context
   if (!async) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { type FunctionOptions, suggest, validateFunctionOptions } from './options'
 import { resetDiskState } from './stores/disk'
+import { warnOnce } from './warn'
 
 export type Mode = 'on' | 'off' | 'refresh' | 'readonly'
 const MODES: readonly Mode[] = ['on', 'off', 'refresh', 'readonly']
@@ -69,9 +70,22 @@ export function modeSource(): string {
   return process.env.PERSIST_MODE ? `PERSIST_MODE=${process.env.PERSIST_MODE}` : `configure({ mode: '${settings.mode ?? 'on'}' })`
 }
 
+/**
+ * The mode in force. An unknown `PERSIST_MODE` (`On`, a typo) is not the program's fault and must not make every
+ * persisted call throw: it is reported once and `on` applies. `configure({ mode })` with one throws, at its caller.
+ */
 export function currentMode(): Mode {
   const fromEnv = process.env.PERSIST_MODE
-  if (fromEnv) return checkMode(fromEnv, 'PERSIST_MODE')
+  if (fromEnv) {
+    if (MODES.includes(fromEnv as Mode)) return fromEnv as Mode
+    const close = suggest(fromEnv, MODES)
+    warnOnce(
+      `PERSIST_MODE is ${JSON.stringify(fromEnv)}, which is not a mode; using "on". ` +
+        `Fix: set it to one of ${MODES.join(', ')}${close ? ` (did you mean "${close}"?)` : ''}, or unset it.`,
+      `mode:${fromEnv}`,
+    )
+    return 'on'
+  }
   return settings.mode ?? 'on'
 }
 

@@ -91,15 +91,17 @@ export function persisted<F extends AnyFunction>(fn: F): PersistedHandle<F> {
 }
 
 /**
- * True, after a warning, when the mode forbids `what`: `readonly` never writes, and a program that works under
- * `on` must keep working when an environment switches the cache to readonly.
+ * True, after a warning, when the mode forbids `what`: `off` leaves the cache alone entirely (reads too, as calls
+ * do), `readonly` never writes. A program that works under `on` must keep working when an environment switches
+ * the cache to either.
  */
-function refusesWrite(resolved: Resolved, fnName: string, what: string): boolean {
-  if (resolved.mode !== 'readonly') return false
+function refuses(resolved: Resolved, fnName: string, what: string, writes: boolean): boolean {
+  const mode = resolved.mode
+  if (mode !== 'off' && !(writes && mode === 'readonly')) return false
+  const rule = mode === 'off' ? 'neither reads nor writes it' : 'never writes'
   warnOnce(
-    `persisted(${fnName}).${what} did nothing: the cache is readonly (${modeSource()}), which never writes. ` +
-      "Fix: run with mode 'on' to change the cache.",
-    `readonly-handle:${fnName}.${what}`,
+    `persisted(${fnName}).${what} did nothing: the cache is ${mode} (${modeSource()}), which ${rule}. Fix: run with mode 'on' to use the cache.`,
+    `${mode}-handle:${fnName}.${what}`,
   )
   return true
 }
@@ -124,6 +126,7 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     } as F,
     async has(this: unknown, ...args) {
       const { target, resolved, key } = keyFor(this === handle ? undefined : this, args, 'has')
+      if (refuses(resolved, fn.name, 'has', false)) return false
       const entry = await resolved.store.get(key)
       if (entry === undefined || !target.isFresh(resolved, entry)) return false
       // An entry whose out-file bytes are gone would be recomputed: it is not there for the caller either.
@@ -134,12 +137,13 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     },
     async get(this: unknown, ...args) {
       const { target, resolved, key } = keyFor(this === handle ? undefined : this, args, 'get')
+      if (refuses(resolved, fn.name, 'get', false)) return undefined
       const entry = await resolved.store.get(key)
       return entry !== undefined && target.isFresh(resolved, entry) ? (entry.value as Awaited_<ReturnType<F>>) : undefined
     },
     async set(this: unknown, args, value) {
       const { target, resolved, key, values } = keyFor(this === handle ? undefined : this, [...args], 'set')
-      if (refusesWrite(resolved, fn.name, 'set')) return
+      if (refuses(resolved, fn.name, 'set', true)) return
       // The files named by the out-file arguments are stored as the call's out-files: they must exist.
       const outFiles = resolved.outFiles === undefined ? undefined : target.captureOutFiles(resolved, values)
       if (resolved.outFiles !== undefined && outFiles === undefined) return
@@ -151,16 +155,18 @@ function createHandle<F extends AnyFunction>(fn: F, getRegistration: () => Regis
     },
     async delete(this: unknown, ...args) {
       const { resolved, key } = keyFor(this === handle ? undefined : this, args, 'delete')
-      if (refusesWrite(resolved, fn.name, 'delete')) return false
+      if (refuses(resolved, fn.name, 'delete', true)) return false
       return resolved.store.delete(key)
     },
     async clear(options = {}) {
       const resolved = registration().resolve()
-      if (refusesWrite(resolved, fn.name, 'clear')) return
+      if (refuses(resolved, fn.name, 'clear', true)) return
       await resolved.store.clear(options.scope)
     },
     async *entries(options = {}) {
-      for await (const entry of registration().resolve().store.entries(options.scope)) {
+      const resolved = registration().resolve()
+      if (refuses(resolved, fn.name, 'entries', false)) return
+      for await (const entry of resolved.store.entries(options.scope)) {
         yield {
           args: entry.args as Parameters<F> | undefined,
           value: entry.value as Awaited_<ReturnType<F>>,

@@ -1,7 +1,7 @@
 /** `register(meta)`: the object each rewritten function calls with its defaulted values and its body. */
 import { configVersion } from './config'
 import { instruction } from './control'
-import { runInCall } from './callContext'
+import { isComputing, runInCall } from './callContext'
 import { digestKey } from './key/callKey'
 import { lockEntryAsync, lockEntrySync } from './lock'
 import { restoreOutFiles, storeOutFiles, writtenOutFiles } from './outFiles/outFiles'
@@ -39,6 +39,9 @@ export class CallKey implements EntryKey {
     return (this.#digest ??= digestKey(this.prefix, this.scope, this.text))
   }
 }
+
+/** How far in the future an entry's creation time may lie and still count as written now (clocks drift a little). */
+const MAX_CLOCK_SKEW_MS = 1000
 
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === 'function'
@@ -80,8 +83,15 @@ export class PersistedFunction implements Registration {
     return scope
   }
 
+  /**
+   * Whether an entry is within the `ttl` option. Its age comes from the writer's clock: an entry that claims to be
+   * from the future (a writer's clock ahead of ours, our clock stepped back) cannot be trusted to be young, so it is
+   * stale unless it is within MAX_CLOCK_SKEW_MS (or the ttl, when shorter) of now.
+   */
   isFresh(resolved: Resolved, entry: StoredEntry): boolean {
-    return resolved.ttlMs === undefined || Date.now() - entry.createdAt < resolved.ttlMs
+    if (resolved.ttlMs === undefined) return true
+    const age = Date.now() - entry.createdAt
+    return age < resolved.ttlMs && age >= -Math.min(MAX_CLOCK_SKEW_MS, resolved.ttlMs)
   }
 
   call(self: unknown, values: unknown[], compute: () => unknown): unknown {
@@ -125,9 +135,10 @@ export class PersistedFunction implements Registration {
         return this.hit(found)
       }
     }
-    const locked = resolved.options.lock
-      ? lockEntrySync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
-      : undefined
+    const locked =
+      resolved.options.lock && !this.computes(key)
+        ? lockEntrySync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
+        : undefined
     if (locked?.hit) return this.hit(locked.hit)
     try {
       this.stats.misses++
@@ -143,6 +154,9 @@ export class PersistedFunction implements Registration {
   private callAsync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
     const flightKey = memoryKey(key.text, key.scope)
     const running = this.inflight.get(flightKey)
+    // A call made from inside that flight's own computation (recursion with a key-equal argument, through any
+    // depth of calls) would wait on itself forever: it runs on its own instead.
+    if (running && isComputing(this, flightKey)) return this.lookupThenCompute(resolved, key, values, compute)
     // The key leaves out-file paths out: a call joining a flight of another destination must still get its own
     // files, so it looks up (and restores, or computes) for its own values once that flight has stored the entry.
     if (running) return resolved.outFiles === undefined ? running : running.then(() => this.lookupThenCompute(resolved, key, values, compute))
@@ -157,9 +171,10 @@ export class PersistedFunction implements Registration {
       if (isPromise(found)) found = await found
       if (found !== undefined && this.isFresh(resolved, found) && this.restored(resolved, found, values)) return this.hit(found)
     }
-    const locked = resolved.options.lock
-      ? await lockEntryAsync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
-      : undefined
+    const locked =
+      resolved.options.lock && !this.computes(key)
+        ? await lockEntryAsync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
+        : undefined
     if (locked?.hit) return this.hit(locked.hit)
     try {
       this.stats.misses++
@@ -173,9 +188,18 @@ export class PersistedFunction implements Registration {
     }
   }
 
-  /** Runs the body as this call, so `random()` inside it draws from the call's own stream. */
+  /**
+   * Runs the body as this call, so `random()` inside it draws from the call's own stream, and so a call made from
+   * inside it can tell that it is (`computes`).
+   */
   private computeAs(self: unknown, values: unknown[], key: CallKey | undefined, compute: () => unknown): unknown {
-    return runInCall(this.meta.async, () => this.randomSeedOf(self, values, key), compute)
+    const entry = key === undefined ? undefined : memoryKey(key.text, key.scope)
+    return runInCall(this.meta.async, () => this.randomSeedOf(self, values, key), compute, this, entry)
+  }
+
+  /** Whether this code runs inside this function's own computation of `key`: waiting for that would never end. */
+  private computes(key: CallKey): boolean {
+    return isComputing(this, memoryKey(key.text, key.scope))
   }
 
   /** The seed of a call's random stream: the `seed` parameter's value, or the call's key (see randomSeed.ts). */
