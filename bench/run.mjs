@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const scripts = ['runtime.mjs', 'build.mjs', 'soak.mjs']
+const scripts = ['runtime.mjs', 'build.mjs', 'soak.mjs', 'leak.mjs']
 
 for (const script of scripts) {
   console.log(`\n# ${script}`)
