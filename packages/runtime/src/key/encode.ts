@@ -16,8 +16,10 @@ import { describeType, registeredTypeOf } from './types'
 /**
  * Version of the key grammar and of what the disk key covers; part of every key hash. 2: the source hash left the
  * disk key (it is the entry's directory), so entries written by format 1 are never read as format 2 ones.
+ * 3: the disk key hashes the key text's exact bytes (key/exactText.ts: a lone surrogate is no longer U+FFFD) and
+ * length-prefixes the function id; format 2 entries, where `f("\uD800")` and `f("\uFFFD")` shared one, are misses.
  */
-export const KEY_FORMAT = 2
+export const KEY_FORMAT = 3
 
 /** Binary values up to this size are written out in hex instead of hashed: cheaper than a hash for small ones. */
 const INLINE_BYTES = 64
