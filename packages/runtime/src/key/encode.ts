@@ -8,6 +8,8 @@
  * · [a,b] arrays (h for holes) · {<skey>=<value>;…} plain objects · D<ms> · R<source><flags> · U<href>
  * · M{<k>=<v>;…} · S{<v>,…} · X<type>:<byteLength>:x<hex>|h<sha256> binary · N<value> boxed primitives
  * · C<name><value> registered types · I<class><object> a method's `this`.
+ * Lengths count UTF-16 code units and strings are copied as they are, lone surrogates included: the encoding is a
+ * JavaScript string, and whatever hashes or names one goes through key/exactText.ts, never plain UTF-8.
  */
 import { createHash } from 'node:crypto'
 import { KeyEncodingError, type PathSegment } from './path'
