@@ -51,6 +51,17 @@ describe('directory names', () => {
     for (const [i, name] of names.entries()) expect(decodeSegment(segments[i]!)).toBe(name)
   })
 
+  it('keep names that differ only in a lone surrogate apart, and decode back to them', () => {
+    const long = 'x'.repeat(300)
+    // A lone lead, a lone trail, U+FFFD, an emoji and its halves swapped, and well-formed text spelling an escape.
+    const names = ['\uD800', '\uDC00', '\uDBFF', '\uFFFD', '😀', '\uDE00\uD83D', 'a\uD83Db', 'a\uFFFDb', '%ED%A0%80', '\uD800\uD800', '\uD800\uFFFD']
+    const segments = names.map(toSegment)
+    expect(new Set(segments).size).toBe(names.length)
+    for (const [i, name] of names.entries()) expect(decodeSegment(segments[i]!)).toBe(name)
+    // Shortened names keep them apart too: the hash suffix is over the exact name.
+    expect(toSegment(`${long}\uD800`)).not.toBe(toSegment(`${long}\uFFFD`))
+  })
+
   it('keep ids that used to share a directory apart: clearing one leaves the other', async () => {
     const cache = newCache()
     const kept = writeEntries(cache, 'src/a.ts#f', '', [1, 2])
@@ -76,6 +87,21 @@ describe('directory names', () => {
     expect(persistJson(['clear', id, '--scope', 'a/b', '--dir', cache]).entries).toBe(1)
     expect(slash.filter(existsSync)).toEqual([])
     expect(await valuesOf(storeOf(cache, id))).toEqual([2])
+  })
+
+  it('keep a lone surrogate scope apart from U+FFFD: persist clear --scope U+FFFD leaves the other, as DiskStore.clear does', async () => {
+    const cache = newCache()
+    const id = 'src/a.ts#f'
+    const lone = writeEntries(cache, id, '\uD800', [1])
+    const replacement = writeEntries(cache, id, '\uFFFD', [2])
+    expect(await valuesOf(storeOf(cache, id), '\uD800')).toEqual([1])
+    expect(await valuesOf(storeOf(cache, id), '\uFFFD')).toEqual([2])
+    // A command line cannot carry a lone surrogate (arguments are UTF-8), but it can name U+FFFD.
+    expect(persistJson(['clear', id, '--scope', '\uFFFD', '--dir', cache]).entries).toBe(1)
+    expect(replacement.filter(existsSync)).toEqual([])
+    expect(lone.filter(existsSync)).toEqual(lone)
+    await storeOf(cache, id).clear('\uD800')
+    expect(lone.filter(existsSync)).toEqual([])
   })
 })
 

@@ -1,15 +1,32 @@
 // Extends packages/runtime/test/property.test.ts: a wider value space (Map object keys, Sets of objects, every
 // typed array, URL, RegExp, boxed primitives, sparse arrays, null-prototype objects), strings made of the
-// grammar's own separators, single-change mutations, the disk digest, and unkeyable values at random places.
+// grammar's own separators, strings UTF-8 cannot tell apart (lone surrogates, U+FFFD, pairs split anywhere),
+// single-change mutations, the disk digest, directory names, and unkeyable values at random places.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { digestKey, keyPrefix } from '../../packages/runtime/src/key/callKey'
 import { encodeValue } from '../../packages/runtime/src/key/encode'
+import { stableHash } from '../../packages/runtime/src/key/helpers'
 import { KeyEncodingError } from '../../packages/runtime/src/key/path'
+import { decodeSegment, toSegment } from '../../packages/runtime/src/stores/layout'
 
 /** Strings made of the characters the encoding uses as tags and separators: the likeliest to collide. */
 const trickyString = fc.string({ unit: fc.constantFrom('s', '1', '2', ':', ';', '=', '{', '}', '[', ']', ',', 'n', 'u', 'z', 'h', 'M', 'S', '\0'), maxLength: 6 })
-const anyString = fc.oneof(trickyString, fc.string({ maxLength: 6 }))
+/** Units UTF-8 confuses: lone leads and trails (an emoji's halves among them), U+FFFD, a whole pair. */
+const confusableUnit = fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uD83D', '\uDE00', '\uFFFD', '😀')
+const confusableString = fc.string({ unit: fc.oneof(confusableUnit, fc.constantFrom('a', ':', '%')), maxLength: 6 })
+const anyString = fc.oneof(trickyString, fc.string({ maxLength: 6 }), confusableString)
+
+/**
+ * Two strings equal but for their confusable units: the same text around, each slot filled independently (or
+ * left empty, so a pair can form across slots in one string and be split in the other).
+ */
+const confusablePair = fc
+  .array(fc.tuple(fc.string({ maxLength: 2 }), fc.oneof(confusableUnit, fc.constant('')), fc.oneof(confusableUnit, fc.constant(''))), {
+    minLength: 1,
+    maxLength: 3,
+  })
+  .map((parts) => [parts.map(([text, a]) => text + a).join(''), parts.map(([text, , b]) => text + b).join('')] as const)
 
 const typedArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array] as const
 const bytes = fc.uint8Array({ maxLength: 24 }).chain((raw) =>
@@ -179,8 +196,8 @@ describe('key encoding properties (wider value space)', () => {
 
   // The source hash is kept apart by the entry's directory instead (stores/layout.ts hashSegment), so entries can be adopted.
   it('the disk key separates function, version, scope and call', () => {
-    const part = fc.string({ maxLength: 5 }).filter((text) => !text.includes('\0'))
-    const identity = fc.record({ id: part, version: trickyString.map((text) => encodeValue(text)), scope: trickyString, text: trickyString })
+    const part = fc.oneof(fc.string({ maxLength: 5 }), trickyString, confusableString)
+    const identity = fc.record({ id: part, version: part.map((text) => encodeValue(text)), scope: part, text: part })
     fc.assert(
       fc.property(identity, identity, (a, b) => {
         fc.pre(JSON.stringify(a) !== JSON.stringify(b))
@@ -188,6 +205,63 @@ describe('key encoding properties (wider value space)', () => {
         expect(digest(a)).not.toBe(digest(b))
       }),
       { numRuns: 500 },
+    )
+  })
+
+  it('the disk key is equal exactly when function id, version, scope and call are, for strings UTF-8 confuses', () => {
+    const where = fc.constantFrom('argument', 'object key', 'scope', 'version', 'id')
+    const digestWith = (where: string, text: string) => {
+      const id = where === 'id' ? text : 'src/a.ts#f'
+      const version = where === 'version' ? encodeValue(text) : ''
+      const scope = where === 'scope' ? text : ''
+      const call = where === 'argument' ? encodeValue([text]) : where === 'object key' ? encodeValue({ [text]: 1 }) : 'n1'
+      return digestKey(keyPrefix({ id, hash: 'h', version }), scope, call)
+    }
+    fc.assert(
+      fc.property(confusablePair, where, ([a, b], place) => {
+        expect(digestWith(place, a) === digestWith(place, b)).toBe(a === b)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('two calls share a disk entry exactly when their canonical arguments are equal', () => {
+    const digest = (value: unknown) => digestKey(keyPrefix({ id: 'f', hash: 'h', version: '' }), '', encodeValue(value))
+    fc.assert(
+      fc.property(keyable, keyable, (a, b) => {
+        expect(digest(a) === digest(b)).toBe(encodeValue(a) === encodeValue(b))
+      }),
+      { numRuns: 500 },
+    )
+    fc.assert(
+      fc.property(confusablePair, keyable, ([a, b], around) => {
+        expect(digest([around, a]) === digest([around, b])).toBe(a === b)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('stableHash is equal exactly when the values are, for strings UTF-8 confuses', () => {
+    fc.assert(
+      fc.property(confusablePair, ([a, b]) => {
+        expect(stableHash(a) === stableHash(b)).toBe(a === b)
+        expect(stableHash({ [a]: [a] }) === stableHash({ [b]: [b] })).toBe(a === b)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('directory names (function ids, scopes, versions) are one-to-one and decode back, for strings UTF-8 confuses', () => {
+    const long = 'n'.repeat(250)
+    fc.assert(
+      fc.property(confusablePair, ([a, b]) => {
+        expect(toSegment(a) === toSegment(b)).toBe(a === b)
+        expect(decodeSegment(toSegment(a))).toBe(a)
+        expect(decodeSegment(toSegment(`src/${a}_#${b}`))).toBe(`src/${a}_#${b}`)
+        // A shortened name's hash suffix is over the exact name.
+        expect(toSegment(long + a) === toSegment(long + b)).toBe(a === b)
+      }),
+      { numRuns: 1000 },
     )
   })
 

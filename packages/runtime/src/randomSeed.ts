@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { CallEncoder } from './key/callKey'
 import { encodeString, encodeValue } from './key/encode'
+import { exactBytes } from './key/exactText'
 import type { KeyOption } from './options'
 
 const RANDOM_SEED_FORMAT = 'persist-random-1'
@@ -54,7 +55,8 @@ export function withSeedInKey(encode: CallEncoder, key: KeyOption | undefined, p
 /** The 32 bytes a call's stream is seeded with. */
 export function randomSeed(id: string, scope: string, keyText: string, seedValue?: { value: unknown }): Uint8Array {
   const hash = createHash('sha256')
-  if (seedValue !== undefined) hash.update(`${RANDOM_SEED_FORMAT}\0seed\0${encodeValue(seedValue.value)}`)
-  else hash.update(`${RANDOM_SEED_FORMAT}\0call\0${id}\0${scope.length}:${scope}\0${keyText}`)
+  // Exact bytes: a lone surrogate draws other numbers than U+FFFD, and well-formed keys keep the numbers they had.
+  if (seedValue !== undefined) hash.update(exactBytes(`${RANDOM_SEED_FORMAT}\0seed\0${encodeValue(seedValue.value)}`))
+  else hash.update(exactBytes(`${RANDOM_SEED_FORMAT}\0call\0${id}\0${scope.length}:${scope}\0${keyText}`))
   return hash.digest()
 }

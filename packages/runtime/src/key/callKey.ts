@@ -2,9 +2,9 @@
  * Builds the key text of one call from `this` and the parameter values, following the `key` option. The text is
  * the memory tier's key as is (no hashing on a memory hit); `digestKey` turns it into the disk key.
  */
-import { hash } from 'node:crypto'
 import type { KeyOption } from '../options'
 import { encodeInstance, encodeString, encodeValue, KEY_FORMAT } from './encode'
+import { sha256Text } from './exactText'
 import { DROP } from './helpers'
 import { formatPath, KeyEncodingError } from './path'
 import { registeredTypeOf } from './types'
@@ -117,10 +117,13 @@ export interface KeyContext {
  * from an old version to a new one. The memory tier never mixes hashes either: each registration has its own.
  */
 export function keyPrefix(context: KeyContext): string {
-  return `persist-key-${KEY_FORMAT}\0${context.id}\0${context.version}\0`
+  return `persist-key-${KEY_FORMAT}\0${context.id.length}:${context.id}\0${context.version}\0`
 }
 
-/** The disk key: a sha256 of everything that identifies an entry. */
+/**
+ * The disk key: a sha256 of everything that identifies an entry, over the text's exact bytes (a lone surrogate is
+ * not U+FFFD). Ids and scopes are length-prefixed and the version and call are self-delimiting encodings.
+ */
 export function digestKey(prefix: string, scope: string, text: string): string {
-  return hash('sha256', `${prefix}${scope.length}:${scope}\0${text}`)
+  return sha256Text(`${prefix}${scope.length}:${scope}\0${text}`)
 }

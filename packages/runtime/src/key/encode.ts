@@ -8,6 +8,8 @@
  * · [a,b] arrays (h for holes) · {<skey>=<value>;…} plain objects · D<ms> · R<source><flags> · U<href>
  * · M{<k>=<v>;…} · S{<v>,…} · X<type>:<byteLength>:x<hex>|h<sha256> binary · N<value> boxed primitives
  * · C<name><value> registered types · I<class><object> a method's `this`.
+ * Lengths count UTF-16 code units and strings are copied as they are, lone surrogates included: the encoding is a
+ * JavaScript string, and whatever hashes or names one goes through key/exactText.ts, never plain UTF-8.
  */
 import { createHash } from 'node:crypto'
 import { KeyEncodingError, type PathSegment } from './path'
@@ -16,8 +18,10 @@ import { describeType, registeredTypeOf } from './types'
 /**
  * Version of the key grammar and of what the disk key covers; part of every key hash. 2: the source hash left the
  * disk key (it is the entry's directory), so entries written by format 1 are never read as format 2 ones.
+ * 3: the disk key hashes the key text's exact bytes (key/exactText.ts: a lone surrogate is no longer U+FFFD) and
+ * length-prefixes the function id; format 2 entries, where `f("\uD800")` and `f("\uFFFD")` shared one, are misses.
  */
-export const KEY_FORMAT = 2
+export const KEY_FORMAT = 3
 
 /** Binary values up to this size are written out in hex instead of hashed: cheaper than a hash for small ones. */
 const INLINE_BYTES = 64

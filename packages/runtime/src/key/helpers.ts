@@ -4,12 +4,16 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeValue } from './encode'
+import { sha256Text } from './exactText'
 import { formatPath, KeyEncodingError } from './path'
 
 /** Returned by a key mapper to leave the parameter out of the key. */
 export const DROP: unique symbol = Symbol('persist.drop')
 
-/** A sha256 hex digest of the canonical encoding of `value`: equal for values persist treats as equal. */
+/**
+ * A sha256 hex digest of the canonical encoding of `value`: equal exactly for values persist treats as equal
+ * (strings by their UTF-16 code units: a lone surrogate is not U+FFFD; well-formed text hashes as its UTF-8).
+ */
 export function stableHash(value: unknown): string {
   let encoded: string
   try {
@@ -20,7 +24,7 @@ export function stableHash(value: unknown): string {
     }
     throw error
   }
-  return createHash('sha256').update(encoded).digest('hex')
+  return sha256Text(encoded)
 }
 
 /**

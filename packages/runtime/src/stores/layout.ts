@@ -2,9 +2,9 @@
  * Where entries live on disk: `<dir>/<function id>/<source hash>/[~<scope>/]<shard>/<key>`. Names are made safe
  * and stay readable (`src/jobs.ts#load` → `src__jobs.ts#load`); no name can climb out of `<dir>`.
  */
-import { createHash } from 'node:crypto'
 import { type Dirent, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { loneSurrogateBytes, loneSurrogateOf, sha256Text } from '../key/exactText'
 
 const MAX_SEGMENT = 200
 
@@ -19,6 +19,8 @@ function escapeChar(char: string): string {
  * One-to-one (`decodeSegment` is its inverse) so that deleting one id's or scope's directory never deletes
  * another's: a `_` next to a `/` or another `_` is escaped as `%5F`, so every run of `_` in a segment is either a
  * single literal `_` or an even run standing for slashes (`src/a.ts` → `src__a.ts`, `src__a.ts` → `src%5F%5Fa.ts`).
+ * A lone surrogate is escaped as the bytes of its code point (`\uD800` → `%ED%A0%80`, key/exactText.ts), which no
+ * well-formed character's escape is, so it never shares a name with U+FFFD (`%EF%BF%BD`).
  * Shortened names end in `~<16 hex>`, which no other segment contains (`~` is always escaped).
  */
 export function toSegment(name: string): string {
@@ -29,18 +31,21 @@ export function toSegment(name: string): string {
     else if (char === '_') out += isSlashOrUnderscore(name[i - 1]) || isSlashOrUnderscore(name[i + 1]) ? '%5F' : '_'
     else if (SAFE_CHAR_RE.test(char)) out += char
     else {
-      // A surrogate pair is escaped as one character (its UTF-8 bytes).
+      // A surrogate pair is escaped as one character (its UTF-8 bytes); a surrogate met here alone has no pair.
       const code = name.codePointAt(i)!
-      const whole = String.fromCodePoint(code)
-      out += isWellFormed(whole) ? escapeChar(whole) : '%EF%BF%BD'
-      i += whole.length - 1
+      if (code >= 0xd800 && code <= 0xdfff) out += escapeLoneSurrogate(code)
+      else {
+        const whole = String.fromCodePoint(code)
+        out += escapeChar(whole)
+        i += whole.length - 1
+      }
     }
   }
   if (out.startsWith('.')) out = `%2E${out.slice(1)}`
   // A lone `%` cannot come from any other name: every other `%` starts a %XX escape.
   if (out.length === 0) out = '%'
   if (out.length > MAX_SEGMENT) {
-    out = `${out.slice(0, MAX_SEGMENT - 17)}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
+    out = `${out.slice(0, MAX_SEGMENT - 17)}~${sha256Text(name).slice(0, 16)}`
   }
   return out
 }
@@ -51,24 +56,36 @@ function isSlashOrUnderscore(char: string | undefined): boolean {
   return char === '/' || char === '_'
 }
 
-/** A lone surrogate has no UTF-8 form; encodeURIComponent would throw on it. */
-function isWellFormed(text: string): boolean {
-  const code = text.charCodeAt(0)
-  return text.length === 2 || code < 0xd800 || code > 0xdfff
+/** A lone surrogate has no UTF-8 form (encodeURIComponent throws on it): its code point's bytes, %-escaped. */
+function escapeLoneSurrogate(code: number): string {
+  return loneSurrogateBytes(code)
+    .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+    .join('')
 }
+
+/** The escape of one lone surrogate, as `escapeLoneSurrogate` writes it; the capture keeps it in a split. */
+const LONE_SURROGATE_ESCAPE_RE = /(%ED%[AB][0-9A-F]%[89AB][0-9A-F])/
 
 /**
  * The name a segment was made from: `src__jobs.ts#load` → `src/jobs.ts#load`. Exact for every segment `toSegment`
- * makes, except shortened ones (their end is a hash) and names with lone surrogates.
+ * makes, lone surrogates included, except shortened ones (their end is a hash).
  */
 export function decodeSegment(segment: string): string {
   if (segment === '%') return ''
   const text = segment.replace(/__/g, '/')
   try {
-    return decodeURIComponent(text)
+    // Odd parts of the split are lone surrogates' escapes, which decodeURIComponent rejects.
+    return text
+      .split(LONE_SURROGATE_ESCAPE_RE)
+      .map((part, i) => (i % 2 === 0 ? decodeURIComponent(part) : String.fromCharCode(loneSurrogateOf(...escapedBytes(part))!)))
+      .join('')
   } catch {
     return text
   }
+}
+
+function escapedBytes(escape: string): [number, number, number] {
+  return [parseInt(escape.slice(1, 3), 16), parseInt(escape.slice(4, 6), 16), parseInt(escape.slice(7, 9), 16)]
 }
 
 export function functionDir(root: string, id: string): string {
@@ -86,7 +103,7 @@ const PLAIN_HASH_RE = /^[A-Za-z0-9_-]{1,128}$/
  * entries apart. Any other hash is named by its sha256 behind a `%`, which no plain name contains.
  */
 export function hashSegment(hash: string): string {
-  return PLAIN_HASH_RE.test(hash) ? hash : `%${createHash('sha256').update(hash).digest('hex')}`
+  return PLAIN_HASH_RE.test(hash) ? hash : `%${sha256Text(hash)}`
 }
 
 /** Between a hash and a `version` option in a version directory's name; plain hashes never contain `@`. */
@@ -101,7 +118,7 @@ const MAX_VERSION_NAME = 64
 function versionDirName(hash: string, version?: string | number): string {
   if (version === undefined) return hashSegment(hash)
   let name = toSegment(String(version))
-  if (name.length > MAX_VERSION_NAME) name = `~${createHash('sha256').update(String(version)).digest('hex').slice(0, 16)}`
+  if (name.length > MAX_VERSION_NAME) name = `~${sha256Text(String(version)).slice(0, 16)}`
   return `${hashSegment(hash)}${VERSION_MARK}${name}`
 }
 
