@@ -153,6 +153,19 @@ describe('what the memory tier keeps alive', () => {
   })
 })
 
+describe('long string arguments in the memory tier', () => {
+  useSandbox()
+
+  it('are kept apart exactly, also when they differ only in a lone surrogate', () => {
+    const echo = persistedFn((text: string) => text, { id: 'src/mem.ts#echo', options: () => ({ store: 'memory' }) })
+    const long = 'x'.repeat(5000)
+    const variants = [`${long}\uD800`, `${long}\uFFFD`, `${long}\uDC00`, `${long}y`, `y${long}`]
+    for (const text of variants) expect(echo(text)).toBe(text)
+    for (const text of variants) expect(echo(text)).toBe(text)
+    expect(echo.calls.count).toBe(variants.length)
+  })
+})
+
 describe('an unknown PERSIST_MODE', () => {
   const sandbox = useSandbox()
   afterEach(() => {

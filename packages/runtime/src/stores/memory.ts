@@ -3,8 +3,8 @@
  * results per function (and at most `maxBytes` of them, measured as their serialized size, when set).
  */
 import { LRUCache } from 'lru-cache'
-import { createHash } from 'node:crypto'
 import { serialize } from 'node:v8'
+import { sha256Text } from '../key/exactText'
 import type { EntryKey, Store, StoredEntry } from './store'
 
 export interface MemoryStoreOptions {
@@ -22,11 +22,11 @@ const MAX_KEPT_KEY_CHARS = 1024
 
 /**
  * The memory key: the encoding itself (its hash when long), prefixed by the scope when there is one. Unscoped texts
- * never start with NUL, nor with the \u0001 of a hashed one. The hash covers the UTF-16 code units, so two texts
- * that differ only in a lone surrogate stay apart.
+ * never start with NUL, nor with the \u0001 of a hashed one. The hash is exact (key/exactText.ts): two texts that
+ * differ only in a lone surrogate stay apart.
  */
 export function memoryKey(text: string, scope: string): string {
-  if (text.length > MAX_KEPT_KEY_CHARS) text = `\u0001${createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('base64')}`
+  if (text.length > MAX_KEPT_KEY_CHARS) text = `\u0001${sha256Text(text)}`
   return scope ? `\0${scope.length}:${scope}${text}` : text
 }
 
