@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 const fixture = fileURLToPath(new URL('./fixtures/outFilesAndRandom.mjs', import.meta.url))
-const killBeforeRename = fileURLToPath(new URL('./fixtures/killBeforeRename.mjs', import.meta.url))
+const killAt = fileURLToPath(new URL('./fixtures/killAt.mjs', import.meta.url))
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
 describe('out-files and random() across processes (built runtime)', () => {
@@ -37,7 +37,7 @@ describe('out-files and random() across processes (built runtime)', () => {
     writeFileSync(join(out, 'notes.txt'), 'the user\'s own file')
     expect(run('render', 'hello', join(out, 'first.txt'))).toBe(5)
     rmSync(join(out, 'first.txt'))
-    const killed = spawnSync(process.execPath, ['--import', killBeforeRename, fixture, 'render', 'hello', join(out, 'second.txt')], {
+    const killed = spawnSync(process.execPath, ['--import', killAt, fixture, 'render', 'hello', join(out, 'second.txt')], {
       env: { ...env, KILL_DIR: out },
       encoding: 'utf8',
     })
