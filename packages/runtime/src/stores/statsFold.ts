@@ -51,12 +51,17 @@ function tidyLeftovers(statsDir: string, listing: StatsListing): void {
   }
 }
 
-/** Folds the files of counts of `versionDir` into one when there are at least `atLeast` of them. */
+/**
+ * Folds the files of counts of `versionDir` into one when there are at least `atLeast` of them, after tidying
+ * what dead folds and writers left.
+ */
 export function foldStats(versionDir: string, atLeast: number): void {
   const statsDir = join(versionDir, STATS_DIR)
   const first = listStats(statsDir)
-  if (first === undefined || first.counts.length < atLeast) return
-  tidyLeftovers(statsDir, first)
+  if (first === undefined) return
+  // Leftovers are rare (a crash): tidying them costs nothing when there are none.
+  if (first.claims.length > 0 || first.temporary.length > 0) tidyLeftovers(statsDir, first)
+  if (first.counts.length < atLeast) return
   // Listed again: a sum whose claims are still there is not taken (its claims would count again without it).
   const listing = listStats(statsDir)
   if (listing === undefined) return
