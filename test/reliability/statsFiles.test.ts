@@ -54,6 +54,8 @@ describe('hits and misses recorded by many processes', () => {
       // Step 0 is the rename of its own file into place: only a kill there loses its count.
       const recorded = FOLD_AT + (step === 0 ? 0 : 1)
       expect(total(), `killed at step ${step}`).toBe(recorded)
+      // What the kill left is recognisable as persist's leftovers, as in every other directory of the cache.
+      for (const name of readdirSync(statsDir).filter((file) => file.startsWith('.'))) expect(name).toMatch(/^\..*\.tmp$/)
       // The next process folds what the dead one left, or adds to it: still exact.
       expect(runWorker(['call', 'sync', '0'], workspace.env()).status).toBe(0)
       expect(total(), `after a kill at step ${step}`).toBe(recorded + 1)

@@ -2,7 +2,8 @@
  * The files of a version's `.stats` directory (stores/diskStats.ts writes them, stores/statsFold.ts folds them):
  * - `<pid>-<random>.json`: what one process counted, written once at exit;
  * - `fold-<fold id>.json`: the sum of files a fold took (it counts like any other);
- * - `.claim-<fold id>.<name>`: file `<name>` taken by a fold in progress. It still counts until the fold's sum
+ * - `.claim-<fold id>.<name>.tmp`: file `<name>` taken by a fold in progress (a dot-name ending in .tmp, as every
+ *   file of persist's that a crash can leave). It still counts until the fold's sum
  *   `fold-<fold id>.json` exists (the sum is written before the claimed files are deleted), so a fold that dies at
  *   any step loses and doubles nothing;
  * - `.<…>.tmp`: a file being written.
@@ -22,7 +23,7 @@ export interface StatsCounts {
 export const COUNTS_FILE_RE = /^[^.].*\.json$/
 const FOLD_ID_RE = /^[0-9a-f]{12}$/
 const SUM_RE = /^fold-([0-9a-f]{12})\.json$/
-const CLAIM_RE = /^\.claim-([0-9a-f]{12})\.([^.].*\.json)$/
+const CLAIM_RE = /^\.claim-([0-9a-f]{12})\.([^.].*\.json)\.tmp$/
 
 /** The fold id of a sum's name; undefined for any other name. */
 export function foldIdOfSum(name: string): string | undefined {
@@ -37,7 +38,7 @@ export function sumName(foldId: string): string {
 /** The name a fold gives a file of counts it takes. */
 export function claimName(foldId: string, name: string): string {
   if (!FOLD_ID_RE.test(foldId)) throw new Error(`not a fold id: ${foldId}`)
-  return `.claim-${foldId}.${name}`
+  return `.claim-${foldId}.${name}.tmp`
 }
 
 /** A file a fold took: the fold's id and the file's name before. */
