@@ -39,11 +39,12 @@ describe('hits and misses on disk', () => {
     flushStats()
     const dir = await versionDirOf(f)
     writeFileSync(join(dir, '.stats', '1-damaged.json'), '{"hits": 4')
-    while (readdirSync(join(dir, '.stats')).length < FOLD_AT) {
+    const hits = FOLD_AT - 2
+    for (let flush = 0; flush < hits; flush++) {
       f(1)
       flushStats()
     }
-    const hits = FOLD_AT - 2
+    expect(readdirSync(join(dir, '.stats'))).toHaveLength(FOLD_AT)
     expect(readRecordedStats(dir)).toMatchObject({ hits, misses: 1 })
     // The flush that makes FOLD_AT + 1 files folds them.
     f(1)
