@@ -19,6 +19,26 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(project, { recursive: true, force: true }))
 
+/** How many files each version's `.stats` directory holds, by version directory. */
+function statsFileCounts(dir: string): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const fn of readdirSync(dir, { withFileTypes: true })) {
+    if (!fn.isDirectory() || fn.name === 'analysis') continue
+    for (const version of readdirSync(join(dir, fn.name))) {
+      const stats = join(dir, fn.name, version, '.stats')
+      if (existsSync(stats)) counts[`${fn.name}/${version}`] = readdirSync(stats).length
+    }
+  }
+  return counts
+}
+
+/** Hits and misses per function, as `persist stats` reports them. */
+function recordedCounts(dir: string): Record<string, { hits: number; misses: number }> {
+  const counts: Record<string, { hits: number; misses: number }> = {}
+  for (const fn of persistJson(['stats', '--dir', dir]).functions) counts[fn.id] = { hits: fn.hits, misses: fn.misses }
+  return counts
+}
+
 function statsOf(dir: string, id: string): { hits: number; misses: number; timeSavedMs: number } {
   return persistJson(['stats', '--dir', dir]).functions.find((fn: any) => fn.id === id)
 }
@@ -49,6 +69,38 @@ describe('the runtime records what the CLI reads', () => {
     expect(entryFiles(dir)).toEqual(entries)
     persistJson(['clear', '--dir', dir])
     expect(entryFiles(dir)).toEqual([])
+    expect(readdirSync(dir).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
+  })
+
+  it('gc, verify, prune, clear and adopt fold the counts of each version into one file, and persist stats reports the same totals', () => {
+    const dir = copyCache(cache)
+    const scaledDir = join(dir, 'src__steps.ts#scaled')
+    const live = readdirSync(scaledDir)[0]!
+    const commands = [
+      ['gc', '--max-entries', '100'],
+      ['verify'],
+      ['prune'],
+      ['clear', '--scope', 'nobody'],
+      ['adopt', 'src/steps.ts#scaled', '--from', live, '--to', 'feedbeef'],
+    ]
+    for (const command of commands) {
+      // Every run adds one file to each version it used.
+      runProject(project, { PERSIST_DIR: dir })
+      runProject(project, { PERSIST_DIR: dir })
+      expect(Math.max(...Object.values(statsFileCounts(dir)))).toBeGreaterThan(1)
+      const totals = recordedCounts(dir)
+      persistJson([...command, '--dir', dir])
+      expect(Object.values(statsFileCounts(dir)), command[0]).toEqual([1, 1, 1])
+      expect(recordedCounts(dir), command[0]).toEqual(totals)
+    }
+  })
+
+  it('gc removes the counts of a version it leaves without entries, so nothing outlives the entries', () => {
+    const dir = copyCache(cache)
+    runProject(project, { PERSIST_DIR: dir })
+    persistJson(['gc', '--max-entries', '0', '--dir', dir])
+    expect(entryFiles(dir)).toEqual([])
+    expect(statsFileCounts(dir)).toEqual({})
     expect(readdirSync(dir).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
   })
 

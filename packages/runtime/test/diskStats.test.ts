@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { configure, persisted } from '../src/index'
 import { flushStats, readRecordedStats } from '../src/stores/diskStats'
+import { FOLD_AT } from '../src/stores/statsFold'
 import { persistedFn, useSandbox } from './helpers'
 
 const sandbox = useSandbox()
@@ -13,20 +14,43 @@ async function versionDirOf(fn: (x: number) => number): Promise<string> {
 }
 
 describe('hits and misses on disk', () => {
-  it('writes one file per process and version, rewritten with the totals on every flush', async () => {
+  it('writes what was counted since the last flush to a file of its own per version; the sum stays exact', async () => {
     const f = persistedFn(double, { id: 'src/a.ts#f', options: () => ({ store: 'disk' }) })
     f(1)
     f(1)
     f(2)
     flushStats()
     const dir = await versionDirOf(f)
-    expect(readRecordedStats(dir)).toMatchObject({ hits: 1, misses: 2, processes: 1 })
+    expect(readRecordedStats(dir)).toMatchObject({ hits: 1, misses: 2 })
+    const [first] = readdirSync(join(dir, '.stats'))
+    expect(first).toMatch(new RegExp(`^${process.pid}-[0-9a-f]+\\.json$`))
+    expect(JSON.parse(readFileSync(join(dir, '.stats', first!), 'utf8'))).toMatchObject({ hits: 1, misses: 2 })
     f(1)
     flushStats()
-    expect(readRecordedStats(dir)).toMatchObject({ hits: 2, misses: 2, processes: 1 })
-    const [file] = readdirSync(join(dir, '.stats'))
-    expect(file).toMatch(new RegExp(`^${process.pid}-[0-9a-f]+\\.json$`))
-    expect(JSON.parse(readFileSync(join(dir, '.stats', file!), 'utf8'))).toMatchObject({ hits: 2, misses: 2 })
+    // Nothing new: no file.
+    flushStats()
+    expect(readRecordedStats(dir)).toMatchObject({ hits: 2, misses: 2 })
+    expect(readdirSync(join(dir, '.stats'))).toHaveLength(2)
+  })
+
+  it(`folds the files into one when a flush finds more than ${FOLD_AT}, keeping the sum; damaged files count as nothing`, async () => {
+    const f = persistedFn(double, { id: 'src/a.ts#many', options: () => ({ store: 'disk' }) })
+    f(1)
+    flushStats()
+    const dir = await versionDirOf(f)
+    writeFileSync(join(dir, '.stats', '1-damaged.json'), '{"hits": 4')
+    const hits = FOLD_AT - 2
+    for (let flush = 0; flush < hits; flush++) {
+      f(1)
+      flushStats()
+    }
+    expect(readdirSync(join(dir, '.stats'))).toHaveLength(FOLD_AT)
+    expect(readRecordedStats(dir)).toMatchObject({ hits, misses: 1 })
+    // The flush that makes FOLD_AT + 1 files folds them.
+    f(1)
+    flushStats()
+    expect(readdirSync(join(dir, '.stats'))).toHaveLength(1)
+    expect(readRecordedStats(dir)).toMatchObject({ hits: hits + 1, misses: 1 })
   })
 
   it('counts toward the directory in use when they happened, across a change of directory', async () => {

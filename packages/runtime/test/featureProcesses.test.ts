@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 const fixture = fileURLToPath(new URL('./fixtures/outFilesAndRandom.mjs', import.meta.url))
+const killAt = fileURLToPath(new URL('./fixtures/killAt.mjs', import.meta.url))
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
 describe('out-files and random() across processes (built runtime)', () => {
@@ -27,6 +28,25 @@ describe('out-files and random() across processes (built runtime)', () => {
     rmSync(join(dir, 'first.txt'))
     expect(run('render', 'hello', join(dir, 'second.txt'))).toBe(5)
     expect(readFileSync(join(dir, 'second.txt'), 'utf8')).toBe('HELLO')
+    expect(bodyRuns()).toBe(1)
+  })
+
+  it('leaves nothing in the user\'s folder after a restore killed before its copy was in place', () => {
+    const out = join(dir, 'out')
+    mkdirSync(out)
+    writeFileSync(join(out, 'notes.txt'), 'the user\'s own file')
+    expect(run('render', 'hello', join(out, 'first.txt'))).toBe(5)
+    rmSync(join(out, 'first.txt'))
+    const killed = spawnSync(process.execPath, ['--import', killAt, fixture, 'render', 'hello', join(out, 'second.txt')], {
+      env: { ...env, KILL_DIR: out },
+      encoding: 'utf8',
+    })
+    expect(killed.signal).toBe('SIGKILL')
+    // The crash left the restore's copy behind (persist's own file, not the user's: it is not second.txt).
+    expect(readdirSync(out).sort()).not.toEqual(['notes.txt'])
+    expect(run('render', 'hello', join(out, 'third.txt'))).toBe(5)
+    expect(readdirSync(out).sort()).toEqual(['notes.txt', 'third.txt'])
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('the user\'s own file')
     expect(bodyRuns()).toBe(1)
   })
 

@@ -42,6 +42,20 @@ describe('outFiles', () => {
     expect(readFileSync(out('a.txt'), 'utf8')).toBe('ababab')
   })
 
+  it('restores to a 250-byte basename (NAME_MAX is 255) without recomputing, and leaves nothing else there', () => {
+    const name = `${'é'.repeat(123)}.txt`
+    expect(Buffer.byteLength(name)).toBe(250)
+    const render = makeRender()
+    render('qr', out(name))
+    rmSync(out(name))
+    const again = makeRender()
+    expect(again('qr', out(name))).toBe(6)
+    expect(again.calls.count).toBe(0)
+    expect(readFileSync(out(name), 'utf8')).toBe('qrqrqr')
+    expect(readdirSync(join(sandbox.dir(), 'out'))).toEqual([name])
+    expect(sandbox.warnings).toEqual([])
+  })
+
   it('leaves the destination out of the key: a hit writes the file where this call asks', () => {
     const render = makeRender()
     render('xy', out('first.txt'))

@@ -5,11 +5,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, constants, copyFileSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ensureRoot } from '../stores/disk'
 import { touchFile } from '../stores/lastUse'
 import { BLOBS_DIR } from '../stores/layout'
 import type { OutFileRecord } from './record'
+import { restoreTempIn, sweepStrayRestoreTemps } from './restoreTemp'
 
 /** The blob directory's name inside the cache root; the leading dot keeps it out of function listings. */
 export { BLOBS_DIR }
@@ -36,11 +37,6 @@ export function hashFile(path: string): { sha256: string; size: number } {
     closeSync(fd)
   }
   return { sha256: hash.digest('hex'), size }
-}
-
-/** A unique temporary name next to `path`: it starts with a dot, so no listing takes it for an entry. */
-function temporaryNextTo(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
 function unlinkQuietly(path: string): void {
@@ -121,11 +117,14 @@ export class BlobStore {
   /**
    * Puts the blob of `record` at `dest` (through a temporary file renamed over it, so `dest` is never half
    * written), verifying the copy's hash. A blob whose bytes do not match is deleted, so the next store rewrites it.
+   * The temporary file has a short name of persist's own (restoreTemp.ts); those a crashed restore left in the
+   * destination's directory are removed first.
    */
   restore(record: OutFileRecord, dest: string): RestoreResult {
     const blob = this.pathOf(record.sha256)
     if (!this.has(record)) return 'missing'
-    const tmp = temporaryNextTo(dest)
+    sweepStrayRestoreTemps(dirname(dest))
+    const tmp = restoreTempIn(dirname(dest))
     try {
       try {
         copyIndependent(blob, tmp)

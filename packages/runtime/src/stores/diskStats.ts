@@ -1,20 +1,18 @@
 /**
  * Hits and misses on disk, for `persist stats`: each process writes, at exit, one small JSON file per version
- * directory it used, `<version dir>/.stats/<pid>-<random>.json` holding `{ hits, misses, timeSavedMs }`. Files per
- * process (never a shared file updated in place) need no lock and cannot be torn by concurrent writers; the CLI
- * sums them. Writing them never throws: an unwritable or removed directory just loses the counts.
+ * directory it used, `<version dir>/.stats/<pid>-<random>.json` holding `{ hits, misses, timeSavedMs }`. Files of
+ * their own (never a shared file updated in place) need no lock and cannot be torn by concurrent writers; the CLI
+ * sums them. A process that then finds more than FOLD_AT of them folds them into one (statsFold.ts), so they stay
+ * few however many processes ran. Writing them never throws: an unwritable or removed directory just loses the counts.
  */
 import { randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { STATS_DIR } from './layout'
+import { countedNames, listStats, type StatsCounts, sumStats } from './statsFiles'
+import { FOLD_AT, foldStats } from './statsFold'
 
-/** What one process counted for one version. */
-export interface StatsCounts {
-  hits: number
-  misses: number
-  timeSavedMs: number
-}
+export type { StatsCounts }
 
 /** A registration's live counters, the version directory they count for and how much of them is already attributed. */
 interface Tracked {
@@ -23,9 +21,8 @@ interface Tracked {
 }
 
 const tracked = new Map<StatsCounts, Tracked>()
-/** This process's totals per version directory; each flush rewrites the process's file with them. */
+/** What this process counted per version directory and has not written yet; each flush writes it to a new file. */
 const totals = new Map<string, StatsCounts>()
-const processTag = `${process.pid}-${randomBytes(6).toString('hex')}`
 let hooked = false
 
 /** Adds what `counts` gained since it was last attributed to the version directory it counted for. */
@@ -69,72 +66,77 @@ function areRealDirs(paths: string[]): boolean {
 }
 
 /**
- * Writes one file atomically into `<dir>/.stats`, never creating `dir` itself (a removed version stays removed)
- * and never through a link planted for the function directory, the version directory or `.stats`.
+ * Writes one new file atomically into `<dir>/.stats`, never creating `dir` itself (a removed version stays removed)
+ * and never through a link planted for the function directory, the version directory or `.stats`. False when
+ * the counts could not be written.
  */
-function writeStatsFile(dir: string, counts: StatsCounts): void {
+function writeStatsFile(dir: string, counts: StatsCounts): boolean {
   const statsDir = join(dir, STATS_DIR)
   // `<root>/<function>/<version>`: the two levels below the root are persist's and must be real directories.
-  if (!areRealDirs([dirname(dir), dir])) return
+  if (!areRealDirs([dirname(dir), dir])) return false
   try {
     mkdirSync(statsDir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false
   }
-  if (!areRealDirs([statsDir])) return
-  const name = `${processTag}.json`
-  const tmp = join(statsDir, `.${name}.${randomBytes(4).toString('hex')}.tmp`)
+  if (!areRealDirs([statsDir])) return false
+  // A new name per flush: a fold may have taken (and summed) the file of an earlier flush.
+  const name = `${process.pid}-${randomBytes(6).toString('hex')}.json`
+  const tmp = join(statsDir, `.${name}.tmp`)
   try {
     writeFileSync(tmp, JSON.stringify(counts), { flag: 'wx' })
     renameSync(tmp, join(statsDir, name))
+    return true
   } catch {
     try {
       unlinkSync(tmp)
     } catch {
       // Never created.
     }
+    return false
   }
 }
 
-/** Writes what this process counted (at exit; tests call it directly). Never throws. */
+/** Writes what this process counted since its last flush (at exit; tests call it directly). Never throws. */
 export function flushStats(): void {
   try {
     for (const [counts, entry] of tracked) settle(counts, entry)
     for (const [dir, counts] of totals) {
-      if (counts.hits > 0 || counts.misses > 0) writeStatsFile(dir, counts)
+      if (counts.hits === 0 && counts.misses === 0) continue
+      if (!writeStatsFile(dir, counts)) continue
+      totals.delete(dir)
+      foldStats(dir, FOLD_AT + 1)
     }
   } catch {
     // Counting is best effort; it must never change how a program exits.
   }
 }
 
-const STATS_FILE_RE = /^[^.].*\.json$/
+/** How often a reader lists again when a fold changed the files while it read them. */
+const READ_ATTEMPTS = 5
 
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0
+/**
+ * The sum of every count recorded for one version directory (damaged files count as nothing). A fold running
+ * meanwhile renames files under the reader: it reads again until two listings agree.
+ */
+export function readRecordedStats(versionDir: string): StatsCounts {
+  const statsDir = join(versionDir, STATS_DIR)
+  let last: StatsCounts = { hits: 0, misses: 0, timeSavedMs: 0 }
+  let listing = listStats(statsDir)
+  for (let attempt = 0; attempt < READ_ATTEMPTS && listing !== undefined; attempt++) {
+    const sum = sumStats(statsDir, listing)
+    const again = listStats(statsDir)
+    if (sum !== 'gone') {
+      last = sum
+      if (again !== undefined && sameNames(countedNames(listing), countedNames(again))) return sum
+    }
+    listing = again
+  }
+  return last
 }
 
-/** The sum of every process's counts recorded for one version directory (unreadable files count as nothing). */
-export function readRecordedStats(versionDir: string): StatsCounts & { processes: number } {
-  const sum = { hits: 0, misses: 0, timeSavedMs: 0, processes: 0 }
-  const statsDir = join(versionDir, STATS_DIR)
-  let names: string[]
-  try {
-    names = readdirSync(statsDir)
-  } catch {
-    return sum
-  }
-  for (const name of names) {
-    if (!STATS_FILE_RE.test(name)) continue
-    try {
-      const parsed = JSON.parse(readFileSync(join(statsDir, name), 'utf8')) as Partial<StatsCounts>
-      sum.hits += count(parsed.hits)
-      sum.misses += count(parsed.misses)
-      sum.timeSavedMs += count(parsed.timeSavedMs)
-      sum.processes++
-    } catch {
-      // A file being replaced or damaged: its counts are lost, nothing else.
-    }
-  }
-  return sum
+function sameNames(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false
+  const set = new Set(a)
+  return b.every((name) => set.has(name))
 }

@@ -15,6 +15,7 @@ import { scanVersion, statFile } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
 import { createProgress } from '../progress'
+import { tidyStats } from '../tidyStats'
 import { hashOfVersionDir, hashSegment, versionSuffixOf } from '../../stores/layout'
 
 export interface AdoptOptions extends CommonOptions {
@@ -112,6 +113,7 @@ export function adopt(name: string, options: AdoptOptions): void {
     if (outcome !== 'exists') bytes += statFile(destination)?.size ?? 0
   }
   progress.done()
+  if (!options.dryRun) tidyStats(cache.root, cache.functions)
   const adopted = counts.linked + counts.copied
   const data = { id: fn.id, from: source, to: target, dryRun: Boolean(options.dryRun), adopted, linked: counts.linked, copied: counts.copied, kept: counts.exists, bytes }
   print(options, data, () =>

@@ -12,6 +12,7 @@ import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
 import { removeEmptyDirs, removeFile } from '../remove'
+import { tidyStats } from '../tidyStats'
 import { parseAge, parseCount, parseSize } from '../units'
 
 export interface GcOptions extends CommonOptions {
@@ -60,6 +61,7 @@ export function gc(options: GcOptions): void {
       removeFile(cache.root, record.path)
       removeEmptyDirs(cache.root, dirname(record.path))
     }
+    tidyStats(cache.root, cache.functions)
   }
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(evicted.map((record) => record.path)), Boolean(options.dryRun))
   const freed = evicted.reduce((sum, record) => sum + record.size, 0)

@@ -16,6 +16,7 @@ import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
 import { createProgress } from '../progress'
 import { removeEmptyDirs, removeFile } from '../remove'
+import { tidyStats } from '../tidyStats'
 import { parseAge } from '../units'
 
 export interface VerifyOptions extends CommonOptions {
@@ -92,6 +93,7 @@ export function verify(options: VerifyOptions): number {
       removeFile(cache.root, path)
       if (dirname(path) !== cache.root) removeEmptyDirs(cache.root, dirname(path))
     }
+    tidyStats(cache.root, cache.functions)
   }
   const data = { dir: cache.root, dryRun: Boolean(options.dryRun), checked: entries.length, ok, corrupt, unreadable, corruptBlobs, orphanBlobs, staleTemporary, freshTemporary }
   print(options, data, () => {

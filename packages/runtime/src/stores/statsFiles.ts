@@ -1,0 +1,125 @@
+/**
+ * The files of a version's `.stats` directory (stores/diskStats.ts writes them, stores/statsFold.ts folds them):
+ * - `<pid>-<random>.json`: what one process counted, written once at exit;
+ * - `fold-<fold id>.json`: the sum of files a fold took (it counts like any other);
+ * - `.claim-<fold id>.<name>.tmp`: file `<name>` taken by a fold in progress (a dot-name ending in .tmp, as every
+ *   file of persist's that a crash can leave). It still counts until the fold's sum
+ *   `fold-<fold id>.json` exists (the sum is written before the claimed files are deleted), so a fold that dies at
+ *   any step loses and doubles nothing;
+ * - `.<…>.tmp`: a file being written.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { TEMPORARY_FILE_RE } from './layout'
+
+/** What one process counted for one version (or what a fold summed). */
+export interface StatsCounts {
+  hits: number
+  misses: number
+  timeSavedMs: number
+}
+
+/** A file of counts: a process's or a fold's sum. */
+export const COUNTS_FILE_RE = /^[^.].*\.json$/
+const FOLD_ID_RE = /^[0-9a-f]{12}$/
+const SUM_RE = /^fold-([0-9a-f]{12})\.json$/
+const CLAIM_RE = /^\.claim-([0-9a-f]{12})\.([^.].*\.json)\.tmp$/
+
+/** The fold id of a sum's name; undefined for any other name. */
+export function foldIdOfSum(name: string): string | undefined {
+  return SUM_RE.exec(name)?.[1]
+}
+
+/** The name of the sum a fold writes. */
+export function sumName(foldId: string): string {
+  return `fold-${foldId}.json`
+}
+
+/** The name a fold gives a file of counts it takes. */
+export function claimName(foldId: string, name: string): string {
+  if (!FOLD_ID_RE.test(foldId)) throw new Error(`not a fold id: ${foldId}`)
+  return `.claim-${foldId}.${name}.tmp`
+}
+
+/** A file a fold took: the fold's id and the file's name before. */
+export interface Claim {
+  name: string
+  foldId: string
+  original: string
+}
+
+/** The files of one `.stats` directory, by kind; anything else in it is left out. */
+export interface StatsListing {
+  counts: string[]
+  claims: Claim[]
+  /** Ids of the folds whose sum is written. */
+  summed: Set<string>
+  temporary: string[]
+}
+
+/** Lists a `.stats` directory; undefined when there is none (or it cannot be read). */
+export function listStats(statsDir: string): StatsListing | undefined {
+  let names: string[]
+  try {
+    names = readdirSync(statsDir)
+  } catch {
+    return undefined
+  }
+  const listing: StatsListing = { counts: [], claims: [], summed: new Set(), temporary: [] }
+  for (const name of names) {
+    const claim = CLAIM_RE.exec(name)
+    if (claim !== null) listing.claims.push({ name, foldId: claim[1]!, original: claim[2]! })
+    else if (COUNTS_FILE_RE.test(name)) {
+      listing.counts.push(name)
+      const foldId = foldIdOfSum(name)
+      if (foldId !== undefined) listing.summed.add(foldId)
+    } else if (TEMPORARY_FILE_RE.test(name)) listing.temporary.push(name)
+  }
+  return listing
+}
+
+/** The files whose counts are part of the total: files of counts, and claims of folds that have not summed yet. */
+export function countedNames(listing: StatsListing): string[] {
+  return listing.counts.concat(listing.claims.filter((claim) => !listing.summed.has(claim.foldId)).map((claim) => claim.name))
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0
+}
+
+/**
+ * The counts in one file: `gone` when it vanished (a fold took or deleted it meanwhile), `unreadable` for another
+ * read error. A damaged file counts as nothing, as it always has.
+ */
+export function readCounts(path: string): StatsCounts | 'gone' | 'unreadable' {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'unreadable'
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<StatsCounts> | null
+    return { hits: count(parsed?.hits), misses: count(parsed?.misses), timeSavedMs: count(parsed?.timeSavedMs) }
+  } catch {
+    return { hits: 0, misses: 0, timeSavedMs: 0 }
+  }
+}
+
+/** Adds `more` to `sum`. */
+export function addCounts(sum: StatsCounts, more: StatsCounts): void {
+  sum.hits += more.hits
+  sum.misses += more.misses
+  sum.timeSavedMs += more.timeSavedMs
+}
+
+/** The total recorded in `statsDir`, once per file; `gone` when a file vanished while it was read. */
+export function sumStats(statsDir: string, listing: StatsListing): StatsCounts | 'gone' {
+  const sum = { hits: 0, misses: 0, timeSavedMs: 0 }
+  for (const name of countedNames(listing)) {
+    const counts = readCounts(join(statsDir, name))
+    if (counts === 'gone') return 'gone'
+    if (counts !== 'unreadable') addCounts(sum, counts)
+  }
+  return sum
+}
