@@ -10,10 +10,11 @@
  *
  * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read.
  */
-import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
+import { serialize as v8Serialize } from 'node:v8'
 import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
 import { CHECKSUM_BYTES, checksumKindFor, createChecksum, type Checksum } from './checksum'
 import { blobTypeOf, prepareValue, reviveValue } from './faithful'
+import { deserializeOwned } from './ownedDeserialize'
 
 const ENTRY_FORMAT = 2
 /** Format 1 entries (crc32 only) are still valid: they are read, never written. */
@@ -238,13 +239,13 @@ export function decodeParts(
   }
   const meta = parseEntryMeta(header, middle)
   const args =
-    withArgs && header.flags & FLAG_ARGS ? (v8Deserialize(middle.subarray(header.metaLength)) as unknown[]) : undefined
+    withArgs && header.flags & FLAG_ARGS ? (deserializeOwned(middle.subarray(header.metaLength)) as unknown[]) : undefined
   let value: unknown
   if (header.flags & FLAG_RAW) {
     value = binaryFrom(meta.raw, pieces[0]!)
   } else if (header.codec === Codec.V8) {
     const [v8Bytes, blobs] = header.flags & FLAG_BLOBS ? splitBlobs(meta, pieces) : [pieces[0]!, []]
-    value = v8Deserialize(v8Bytes)
+    value = deserializeOwned(v8Bytes)
     if (header.flags & FLAG_TAGGED) value = reviveValue(value, blobs)
   } else if (header.codec === Codec.Json) {
     value = JSON.parse(pieces[0]!.toString('utf8'))
