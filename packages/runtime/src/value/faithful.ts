@@ -11,7 +11,7 @@ const TYPE_TAG = '\u0000persist:type'
 const BLOB_TAG = '\u0000persist:blob'
 
 /** Binary values at least this large are stored beside the v8 payload as raw bytes (see entryFile.ts). */
-const BLOB_MIN_BYTES = 64 * 1024
+export const BLOB_MIN_BYTES = 64 * 1024
 
 /** A result v8 would not store faithfully. */
 export class UnfaithfulValueError extends TypeError {
