@@ -19,7 +19,7 @@ function viewsOf(result: ReturnType<typeof binaryResult>): ArrayBufferView[] {
 }
 
 describe('binary values recalled from small entries', () => {
-  useSandbox()
+  const sandbox = useSandbox()
 
   it('keep their own bytes after later reads, and their .buffer holds nothing else', () => {
     const id = 'test/owned.ts#binary'
@@ -41,6 +41,17 @@ describe('binary values recalled from small entries', () => {
     expect(buffers.size).toBe(recalled.length * 4)
     // The memory tier holds the same, unchanged values.
     expect([1, 2, 3].map((n) => second(n))).toEqual([1, 2, 3].map(binaryResult))
+  })
+
+  it('that are empty are recalled too, not taken for corrupt entries', () => {
+    const make = (kind: number) => [new Uint8Array(0), new ArrayBuffer(0), Buffer.alloc(0), { empty: new Float64Array(0) }][kind]
+    const id = 'test/owned.ts#empty'
+    const first = persistedFn(make, { id })
+    for (const kind of [0, 1, 2, 3]) first(kind)
+    const second = persistedFn(make, { id })
+    for (const kind of [0, 1, 2, 3]) expect(second(kind)).toEqual(make(kind))
+    expect(second.calls.count).toBe(0)
+    expect(sandbox.warnings).toEqual([])
   })
 
   it('listed by entries() as arguments own their memory too', async () => {
