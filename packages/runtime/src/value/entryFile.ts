@@ -14,6 +14,7 @@ import { serialize as v8Serialize } from 'node:v8'
 import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
 import { CHECKSUM_BYTES, checksumKindFor, createChecksum, type Checksum } from './checksum'
 import { BLOB_MIN_BYTES, blobTypeOf, prepareValue, reviveValue } from './faithful'
+import { checkJsonValue } from './jsonFaithful'
 import { deserializeOwned } from './ownedDeserialize'
 
 const ENTRY_FORMAT = 2
@@ -107,25 +108,24 @@ export interface DecodedEntry extends EntryMeta {
 
 export class CorruptEntryError extends Error {}
 
-/** Serializes a result. Throws UnfaithfulValueError (v8 codec) when v8 would change the value. */
+/** Serializes a result. Throws UnfaithfulValueError when the codec (v8 or JSON) would change the value. */
 export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unknown[] | undefined, format: ValueFormat): EncodedEntry {
   let flags = 0
   let payload: Uint8Array
   let raw: string | undefined
   let blobs: (ArrayBufferView | ArrayBuffer)[] = []
-  if (format.codec === Codec.V8 && (raw = rawTypeOf(value)) !== undefined) {
+  const prepared = format.codec === Codec.V8 ? prepareValue(value) : undefined
+  if (prepared !== undefined && (raw = rawTypeOf(value)) !== undefined) {
     flags |= FLAG_RAW
     payload = bytesOf(value as ArrayBufferView | ArrayBuffer)
-  } else if (format.codec === Codec.V8) {
-    const prepared = prepareValue(value)
+  } else if (prepared !== undefined) {
     if (prepared.tagged) flags |= FLAG_TAGGED
     if (prepared.blobs.length > 0) flags |= FLAG_BLOBS
     blobs = prepared.blobs
     payload = v8Serialize(prepared.value)
   } else if (format.codec === Codec.Json) {
-    const text = JSON.stringify(value)
-    if (text === undefined) throw new TypeError('JSON cannot represent the result (undefined or a function)')
-    payload = Buffer.from(text)
+    checkJsonValue(value)
+    payload = Buffer.from(JSON.stringify(value))
   } else {
     payload = format.serialize!(value)
     if (!(payload instanceof Uint8Array)) throw new TypeError('the serialize option must return a Uint8Array or Buffer')
