@@ -301,7 +301,10 @@ export function reviveValue(value: unknown, blobs: readonly unknown[] = []): unk
     const proto = Object.getPrototypeOf(current) as object | null
     if (proto === Array.prototype) {
       const array = current as unknown[]
-      for (let i = 0; i < array.length; i++) if (i in array) reviveProperty(array, String(i))
+      for (let i = 0; i < array.length; i++) {
+        const item = array[i]
+        if (item !== null && typeof item === 'object') array[i] = visit(item)
+      }
       for (const key of arrayExtraNames(array)) reviveProperty(array, key)
       return current
     }
