@@ -37,7 +37,7 @@ const ERROR_CLASSES = new Map<object, new () => Error>(
 const ERROR_KEYS = new Set(['message', 'stack', 'cause'])
 
 /** Built-ins v8 stores with their prototype and content, and no own properties (exact prototypes). */
-const BARE_BUILTINS = new Set<object>([Date.prototype, Boolean.prototype, Number.prototype, BigInt.prototype, ArrayBuffer.prototype])
+const BARE_BUILTINS = new Set<object>([Date.prototype, Boolean.prototype, Number.prototype, BigInt.prototype])
 
 /** Keys persist uses to tag what it rewrote: a user's key of this shape would be taken for one on read. */
 const TAG_PREFIX = '\u0000persist:'
