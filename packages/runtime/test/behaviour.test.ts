@@ -106,7 +106,8 @@ describe('values', () => {
   it('keeps null prototypes, array properties and error causes through disk, also inside cycles', () => {
     const make = () => {
       const dict = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 })
-      const list = Object.assign([1, , 3], { total: 4 })
+      const list = Object.assign([1, 2, 3], { total: 4 })
+      delete list[1] // a hole
       const value = { dict, list, error: new RangeError('out', { cause: dict }) }
       dict.back = value
       return value
