@@ -102,6 +102,10 @@ describe('results that cannot be stored', () => {
     ['a function inside', () => ({ run: () => 1 }), /result\.run is a function/],
     ['a symbol', () => [Symbol('s')], /result\[0\] is a symbol/],
     ['a WeakMap', () => new WeakMap(), /result is an instance of WeakMap/],
+    // v8 would bring these back changed: the base class, without the property (issue 11, item 3).
+    ['a Map subclass', () => ({ m: new (class Tally extends Map {})() }), /result\.m is an instance of Tally/],
+    ['an error with a code', () => [Object.assign(new Error('no'), { code: 'E_NO' })], /result\[0\]\.code is an own property of an error/],
+    ['a symbol-keyed property', () => ({ [Symbol('id')]: 1 }), /result\[Symbol\(id\)\] is a symbol-keyed property, which v8 drops/],
   ])('%s: returned, not cached, one warning naming the function and the fix', (_, make, where) => {
     captureStderr()
     let last: unknown
@@ -113,6 +117,26 @@ describe('results that cannot be stored', () => {
     expect(stderr[0]).toContain(`the result of ${f.id} cannot be stored faithfully`)
     expect(stderr[0]).toMatch(where)
     expect(stderr[0]).toMatch(/It is returned but not cached\. Fix: .*registerType/)
+  })
+
+  it.each([
+    ['a Map', () => ({ m: new Map([[1, 2]]) }), /result\.m is an instance of Map, which JSON does not keep/],
+    ['a Date', () => ({ at: new Date(0) }), /result\.at is an instance of Date, which JSON does not keep/],
+    ['NaN', () => [1, NaN], /result\[1\] is NaN, which JSON stores as null/],
+    ['-0', () => ({ x: -0 }), /result\.x is -0, which JSON stores as 0/],
+    ['an undefined property', () => ({ note: undefined }), /result\.note is undefined, which JSON drops/],
+    ['an object met twice', () => ((shared) => ({ a: shared, b: shared }))({ n: 1 }), /result\.b is an object met twice/],
+    ['a null-prototype object', () => Object.create(null), /result is an object without a prototype/],
+  ])("format 'json' and %s: returned, not cached, one warning naming the path and the fix", (_, make, where) => {
+    captureStderr()
+    const f = persistedFn(['x'], make, { format: 'json' })
+    expect(f(1)).toEqual(make())
+    expect(f(1)).toEqual(make())
+    expect(f.runs).toBe(2)
+    expect(stderr).toHaveLength(1)
+    expect(stderr[0]).toContain(`the result of ${f.id} cannot be stored faithfully`)
+    expect(stderr[0]).toMatch(where)
+    expect(stderr[0]).toMatch(/It is returned but not cached\. Fix: drop format: 'json'/)
   })
 
   it('in strict mode: a TypeError naming the function instead', () => {

@@ -29,6 +29,10 @@ function craftEntry(payload: Uint8Array, codec: 0 | 1, flags: number, meta = '')
 
 const TAGGED = 1
 const RAW = 4
+const BLOBS = 8
+const blobRef = serialize({ '\u0000persist:blob': 0 })
+/** Metadata listing `count` empty binary sections after the v8 part (real ones are each at least 64 KiB). */
+const emptySections = (count: number) => JSON.stringify({ v8: blobRef.length, blobs: Array.from({ length: count }, () => ['Uint8Array', 0]) })
 const polluting = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"list":[{"__proto__":{"polluted":1}}]}'
 
 let ids = 0
@@ -87,6 +91,9 @@ describe('entries planted in the cache directory never run code or pollute proto
     ['a type tag naming Object', craftEntry(serialize({ '\u0000persist:type': 'Object', data: { polluted: 1 } }), 0, TAGGED)],
     ['a binary section that is not there', craftEntry(serialize({ '\u0000persist:blob': 3 }), 0, TAGGED)],
     ['a raw type that is not binary', craftEntry(Buffer.from('globalThis.__persistPwned = 1'), 0, RAW, '{"raw":"Function"}')],
+    ['a raw type inherited from Object.prototype', craftEntry(Buffer.from('x'), 0, RAW, '{"raw":"constructor"}')],
+    // Each listed section used to cost an allocation before anything was checked: millions took seconds and gigabytes.
+    ['thousands of empty binary sections', craftEntry(blobRef, 0, TAGGED | BLOBS, emptySections(5000))],
   ])('%s: a miss with one warning, recomputed, nothing constructed', (_, bytes) => {
     const { value, runs } = plant({}, bytes)
     unpolluted()

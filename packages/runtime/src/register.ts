@@ -263,10 +263,14 @@ export class PersistedFunction implements Registration {
   /** Why a value cannot be stored, without the `persist:` prefix (a warning gets it from warnOnce). */
   private unstorableMessage(error: unknown): string {
     if (error instanceof UnfaithfulValueError) {
+      const fix =
+        error.codec === 'json'
+          ? `drop format: 'json' (the default v8 format keeps more types), or give the function serialize/deserialize options.`
+          : `teach persist the type with registerType(Class, { serialize, deserialize }), or give the function serialize/deserialize options.`
       return (
-        `the result of ${this.location} cannot be stored faithfully: ${error.where} is ${error.typeName}, ` +
-        `which v8 serialization would bring back as something else. It is returned but not cached. Fix: teach ` +
-        `persist the type with registerType(Class, { serialize, deserialize }), or give the function serialize/deserialize options.`
+        `the result of ${this.location} cannot be stored faithfully: ${error.where} is ${error.typeName}` +
+        // A reason that already says what the codec does to the value ("…, which v8 drops") needs no second one.
+        `${error.typeName.includes(', which') ? '' : ', which v8 serialization would bring back as something else'}. It is returned but not cached. Fix: ${fix}`
       )
     }
     return `the result of ${this.location} cannot be stored (${(error as Error).message}). It is returned but not cached.`

@@ -103,6 +103,28 @@ describe('values', () => {
     expect(back.t).toEqual(new Float32Array([1.5]))
   })
 
+  it('keeps null prototypes, array properties and error causes through disk, also inside cycles', () => {
+    const make = () => {
+      const dict = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 })
+      const list = Object.assign([1, 2, 3], { total: 4 })
+      delete list[1] // a hole
+      const value = { dict, list, error: new RangeError('out', { cause: dict }) }
+      dict.back = value
+      return value
+    }
+    const f = persistedFn((_: number) => make(), { options: () => ({ store: 'disk' }) })
+    f(1)
+    const back = f(1)
+    expect(f.calls.count).toBe(1)
+    expect(sandbox.warnings).toEqual([])
+    expect(Object.getPrototypeOf(back.dict)).toBe(null)
+    expect(back.dict.back).toBe(back)
+    expect(back.error.cause).toBe(back.dict)
+    expect(Object.getPrototypeOf(back.error)).toBe(RangeError.prototype)
+    expect(1 in back.list).toBe(false)
+    expect(back.list.total).toBe(4)
+  })
+
   it('returns but does not cache a class instance v8 would flatten, with a warning naming the type and fix', () => {
     class Row {
       constructor(readonly id: number) {}

@@ -33,7 +33,8 @@ export interface Checksum {
 class Crc32Checksum implements Checksum {
   private crc = 0
   update(bytes: Uint8Array): void {
-    this.crc = crc32(bytes, this.crc)
+    // zlib's crc32 answers 0 for the bytes of an empty ArrayBuffer, forgetting the crc passed in.
+    if (bytes.byteLength > 0) this.crc = crc32(bytes, this.crc)
   }
   digest(): Buffer {
     const bytes = Buffer.alloc(CHECKSUM_BYTES)

@@ -10,10 +10,12 @@
  *
  * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read.
  */
-import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8'
+import { serialize as v8Serialize } from 'node:v8'
 import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
 import { CHECKSUM_BYTES, checksumKindFor, createChecksum, type Checksum } from './checksum'
-import { blobTypeOf, prepareValue, reviveValue } from './faithful'
+import { BLOB_MIN_BYTES, blobTypeOf, prepareValue, reviveValue } from './faithful'
+import { checkJsonValue } from './jsonFaithful'
+import { deserializeOwned } from './ownedDeserialize'
 
 const ENTRY_FORMAT = 2
 /** Format 1 entries (crc32 only) are still valid: they are read, never written. */
@@ -71,7 +73,7 @@ function bytesOf(value: ArrayBufferView | ArrayBuffer): Uint8Array {
 
 /** A binary value of type `type` over its own ArrayBuffer, copying `bytes` only when they share a larger one. */
 function binaryFrom(type: string | undefined, bytes: Uint8Array): unknown {
-  const make = type === undefined ? undefined : RAW_TYPES[type]
+  const make = type !== undefined && Object.hasOwn(RAW_TYPES, type) ? RAW_TYPES[type] : undefined
   if (!make) throw new CorruptEntryError(`unknown binary type ${JSON.stringify(type)}`)
   const owns = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
   return make(owns ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer))
@@ -106,25 +108,24 @@ export interface DecodedEntry extends EntryMeta {
 
 export class CorruptEntryError extends Error {}
 
-/** Serializes a result. Throws UnfaithfulValueError (v8 codec) when v8 would change the value. */
+/** Serializes a result. Throws UnfaithfulValueError when the codec (v8 or JSON) would change the value. */
 export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unknown[] | undefined, format: ValueFormat): EncodedEntry {
   let flags = 0
   let payload: Uint8Array
   let raw: string | undefined
   let blobs: (ArrayBufferView | ArrayBuffer)[] = []
-  if (format.codec === Codec.V8 && (raw = rawTypeOf(value)) !== undefined) {
+  const prepared = format.codec === Codec.V8 ? prepareValue(value) : undefined
+  if (prepared !== undefined && (raw = rawTypeOf(value)) !== undefined) {
     flags |= FLAG_RAW
     payload = bytesOf(value as ArrayBufferView | ArrayBuffer)
-  } else if (format.codec === Codec.V8) {
-    const prepared = prepareValue(value)
+  } else if (prepared !== undefined) {
     if (prepared.tagged) flags |= FLAG_TAGGED
     if (prepared.blobs.length > 0) flags |= FLAG_BLOBS
     blobs = prepared.blobs
     payload = v8Serialize(prepared.value)
   } else if (format.codec === Codec.Json) {
-    const text = JSON.stringify(value)
-    if (text === undefined) throw new TypeError('JSON cannot represent the result (undefined or a function)')
-    payload = Buffer.from(text)
+    checkJsonValue(value)
+    payload = Buffer.from(JSON.stringify(value))
   } else {
     payload = format.serialize!(value)
     if (!(payload instanceof Uint8Array)) throw new TypeError('the serialize option must return a Uint8Array or Buffer')
@@ -238,13 +239,13 @@ export function decodeParts(
   }
   const meta = parseEntryMeta(header, middle)
   const args =
-    withArgs && header.flags & FLAG_ARGS ? (v8Deserialize(middle.subarray(header.metaLength)) as unknown[]) : undefined
+    withArgs && header.flags & FLAG_ARGS ? (deserializeOwned(middle.subarray(header.metaLength)) as unknown[]) : undefined
   let value: unknown
   if (header.flags & FLAG_RAW) {
     value = binaryFrom(meta.raw, pieces[0]!)
   } else if (header.codec === Codec.V8) {
-    const [v8Bytes, blobs] = header.flags & FLAG_BLOBS ? splitBlobs(meta, pieces) : [pieces[0]!, []]
-    value = v8Deserialize(v8Bytes)
+    const [v8Bytes, blobs] = header.flags & FLAG_BLOBS ? splitBlobs(header, meta, pieces) : [pieces[0]!, []]
+    value = deserializeOwned(v8Bytes)
     if (header.flags & FLAG_TAGGED) value = reviveValue(value, blobs)
   } else if (header.codec === Codec.Json) {
     value = JSON.parse(pieces[0]!.toString('utf8'))
@@ -288,20 +289,46 @@ export interface EntryFileMeta {
 }
 
 /** The v8 bytes and the binary values of a FLAG_BLOBS payload, given whole or already split into pieces. */
-function splitBlobs(meta: EntryFileMeta, pieces: Buffer[]): [Buffer, unknown[]] {
-  const list = meta.blobs ?? []
-  if (pieces.length === list.length + 1) {
-    return [pieces[0]!, list.map(([type], i) => binaryFrom(type, pieces[i + 1]!))]
+function splitBlobs(header: EntryHeader, meta: EntryFileMeta, pieces: Buffer[]): [Buffer, unknown[]] {
+  const [v8Length, ...lengths] = blobLengths(header, meta)
+  const types = meta.blobs!.map(([type]) => type)
+  if (pieces.length === lengths.length + 1) {
+    return [pieces[0]!, types.map((type, i) => binaryFrom(type, pieces[i + 1]!))]
   }
   const whole = pieces[0]!
-  let offset = meta.v8 ?? 0
-  const blobs = list.map(([type, bytes]) => {
-    const blob = binaryFrom(type, whole.subarray(offset, offset + bytes))
-    offset += bytes
+  let offset = v8Length!
+  const blobs = types.map((type, i) => {
+    const blob = binaryFrom(type, whole.subarray(offset, offset + lengths[i]!))
+    offset += lengths[i]!
     return blob
   })
-  if (offset !== whole.length) throw new CorruptEntryError('binary sections do not add up')
-  return [whole.subarray(0, meta.v8 ?? 0), blobs]
+  return [whole.subarray(0, v8Length), blobs]
+}
+
+/**
+ * The lengths of the v8 part and of each binary section of a FLAG_BLOBS payload, checked before anything is
+ * allocated for them: each section is at least BLOB_MIN_BYTES (only such values are stored apart), so a payload
+ * of n bytes lists at most n / BLOB_MIN_BYTES of them, and together they make up the payload exactly. A crafted or
+ * corrupt list (millions of empty sections) is a CorruptEntryError, found in time proportional to the metadata.
+ */
+function blobLengths(header: EntryHeader, meta: EntryFileMeta): number[] {
+  const { v8, blobs } = meta
+  if (!Number.isSafeInteger(v8) || v8! < 0 || !Array.isArray(blobs)) throw new CorruptEntryError('unreadable list of binary sections')
+  if (blobs.length === 0 || blobs.length > header.payloadLength / BLOB_MIN_BYTES) {
+    throw new CorruptEntryError(`${blobs.length} binary sections in a payload of ${header.payloadLength} bytes`)
+  }
+  const lengths = [v8!]
+  let total = v8!
+  for (const blob of blobs) {
+    const bytes: unknown = Array.isArray(blob) ? blob[1] : undefined
+    if (typeof blob?.[0] !== 'string' || !Object.hasOwn(RAW_TYPES, blob[0]) || !Number.isSafeInteger(bytes) || (bytes as number) < BLOB_MIN_BYTES) {
+      throw new CorruptEntryError('unreadable list of binary sections')
+    }
+    lengths.push(bytes as number)
+    total += bytes as number
+  }
+  if (total !== header.payloadLength) throw new CorruptEntryError('binary sections do not add up')
+  return lengths
 }
 
 /** The JSON metadata of an entry (`{}` when it has none), from the bytes between header and payload. */
@@ -317,12 +344,7 @@ export function parseEntryMeta(header: EntryHeader, middle: Buffer): EntryFileMe
 /** Lengths of the pieces a payload should be read in: each large binary value into a buffer of its own. */
 export function payloadPieces(header: EntryHeader, middle: Buffer): number[] {
   if (!(header.flags & FLAG_BLOBS)) return [header.payloadLength]
-  const meta = parseEntryMeta(header, middle)
-  const lengths = [meta.v8 ?? 0, ...(meta.blobs ?? []).map(([, bytes]) => bytes)]
-  if (lengths.reduce((sum, length) => sum + length, 0) !== header.payloadLength) {
-    throw new CorruptEntryError('binary sections do not add up')
-  }
-  return lengths
+  return blobLengths(header, parseEntryMeta(header, middle))
 }
 
 /** Parses and verifies an entry file's bytes. Throws CorruptEntryError on any mismatch. */

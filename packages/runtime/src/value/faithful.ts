@@ -1,200 +1,333 @@
 /**
- * v8 serialization silently turns a class instance into a plain object (memoize-fs #16). Before a result is
- * stored, `prepareValue` walks it: instances of types taught with `registerType(C, { serialize })` are
- * replaced by tagged plain data, anything else v8 would change is reported. `reviveValue` undoes the tagging
- * on read, and only ever constructs registered types: cached bytes never choose which code runs.
+ * v8 serialization silently turns a class instance into a plain object (memoize-fs #16), a Map subclass into a
+ * Map, a null-prototype object into a plain one, and drops symbol keys and an error's own properties. Before a
+ * result is stored, `prepareValue` walks it: instances of types taught with `registerType(C, { serialize })` and
+ * null-prototype objects are replaced by tagged plain data, anything else v8 would change is reported.
+ * `reviveValue` undoes the tagging on read, and only ever constructs registered types: cached bytes never choose
+ * which code runs.
  */
-import { registeredTypeNamed, registeredTypeOf } from '../key/types'
+import { describeType, registeredTypeNamed, registeredTypeOf } from '../key/types'
 import { formatPath, type PathSegment } from '../key/path'
+import { arrayExtraNames, isIndexKey, viewExtraNames } from './extraKeys'
 
 const TYPE_TAG = '\u0000persist:type'
 const BLOB_TAG = '\u0000persist:blob'
 
 /** Binary values at least this large are stored beside the v8 payload as raw bytes (see entryFile.ts). */
-const BLOB_MIN_BYTES = 64 * 1024
+export const BLOB_MIN_BYTES = 64 * 1024
 
-/** A result v8 would not store faithfully. */
+/** A result the codec would not store faithfully. */
 export class UnfaithfulValueError extends TypeError {
   constructor(
     readonly where: string,
     readonly typeName: string,
+    /** The codec that would change it: its name appears in the message. */
+    readonly codec: 'v8' | 'json' = 'v8',
   ) {
     super(`${where} is ${typeName}`)
   }
 }
 
-const ERROR_PROTOTYPES = new Set<object>([
-  Error.prototype,
-  EvalError.prototype,
-  RangeError.prototype,
-  ReferenceError.prototype,
-  SyntaxError.prototype,
-  TypeError.prototype,
-  URIError.prototype,
-])
+/** The error classes v8 stores (as the class, its message, stack and cause), by exact prototype. */
+const ERROR_CLASSES = new Map<object, new () => Error>(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((Class) => [Class.prototype, Class]),
+)
 
-function isPlainPrototype(proto: unknown): boolean {
-  return proto === Object.prototype || proto === null
-}
+/** Own properties v8 keeps on an error: each a non-enumerable data property, as the constructor makes them. */
+const ERROR_KEYS = new Set(['message', 'stack', 'cause'])
 
-function isV8Builtin(value: object): boolean {
-  return (
-    ArrayBuffer.isView(value) ||
-    value instanceof ArrayBuffer ||
-    value instanceof Date ||
-    value instanceof RegExp ||
-    value instanceof Number ||
-    value instanceof String ||
-    value instanceof Boolean ||
-    (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) ||
-    ERROR_PROTOTYPES.has(Object.getPrototypeOf(value))
-  )
-}
+/** Built-ins v8 stores with their prototype and content, and no own properties (exact prototypes). */
+const BARE_BUILTINS = new Set<object>([Date.prototype, Boolean.prototype, Number.prototype, BigInt.prototype])
+
+/** Keys persist uses to tag what it rewrote: a user's key of this shape would be taken for one on read. */
+const TAG_PREFIX = '\u0000persist:'
+const NULL_PROTO_TAG = '\u0000persist:null'
 
 function typeName(value: object): string {
   const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor
   return ctor?.name ? `an instance of ${ctor.name}` : 'an object with a custom prototype'
 }
 
+/** How a Map key appears in a path: `.get("a")`, `.get(1)`, `.get(<an instance of Date>)`. */
+function mapKeyLabel(key: unknown): string {
+  if (typeof key === 'string') return JSON.stringify(key)
+  if (key !== null && (typeof key === 'object' || typeof key === 'function')) return `<${describeType(key)}>`
+  return typeof key === 'bigint' ? `${key}n` : String(key)
+}
+
+/** The name of a typed array, Buffer or DataView type when `proto` is exactly its prototype. */
+function viewTypeOf(proto: object): string | undefined {
+  if (proto === Buffer.prototype) return 'Buffer'
+  const name = (proto as { constructor?: { name?: string } }).constructor?.name
+  return name !== undefined && VIEW_NAMES.has(name) && (globalThis as Record<string, any>)[name]?.prototype === proto ? name : undefined
+}
+
+const VIEW_NAMES = new Set([
+  'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
+  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+])
+
 /**
- * Returns the value to hand to v8 (a tagged copy when registered types occur, else `value` itself) and
- * whether it was tagged. Throws UnfaithfulValueError naming the path of the first unfaithful part.
+ * Returns the value to hand to v8 (a tagged copy when it holds registered types, null-prototype objects or large
+ * binary values, else `value` itself) and whether it was tagged. Throws UnfaithfulValueError naming the path of
+ * the first part v8 would bring back as something else: every decision is made on exact prototypes, so a
+ * subclass of Map is not a Map. v8 is measured to keep, beyond plain data: arrays' holes and extra properties,
+ * Map, Set, Date, RegExp (not its lastIndex), boxed primitives, ArrayBuffers (resizable too), typed arrays and
+ * DataViews (not their own properties), and errors of the built-in classes with their message, stack and cause.
  */
 export function prepareValue(value: unknown): { value: unknown; tagged: boolean; blobs: (ArrayBufferView | ArrayBuffer)[] } {
   const path: PathSegment[] = []
-  const seen = new Map<object, unknown>()
+  const checked = new Set<object>()
+  /** Objects that must be rewritten before v8 sees them, and what registered types serialize to. */
+  const serialized = new Map<object, unknown>()
+  const blobIndex = new Map<object, number>()
   const blobs: (ArrayBufferView | ArrayBuffer)[] = []
-  let tagged = false
+  const arrayExtras = new Map<unknown[], string[]>()
+  let rewrite = false
 
-  const visit = (current: unknown): unknown => {
-    if (typeof current === 'function') throw new UnfaithfulValueError(formatPath('result', path), 'a function')
-    if (typeof current === 'symbol') throw new UnfaithfulValueError(formatPath('result', path), 'a symbol')
-    if (current === null || typeof current !== 'object') return current
-    if (seen.has(current)) return seen.get(current)
-    if (Array.isArray(current)) {
-      if (Object.getPrototypeOf(current) !== Array.prototype) {
-        throw new UnfaithfulValueError(formatPath('result', path), typeName(current))
-      }
-      let copy: unknown[] | undefined
-      seen.set(current, current)
-      for (let i = 0; i < current.length; i++) {
-        path.push(i)
-        const item = visit(current[i])
-        path.pop()
-        if (item !== current[i]) {
-          copy ??= current.slice()
-          copy[i] = item
-        }
-      }
-      if (copy) seen.set(current, copy)
-      return copy ?? current
+  const unfaithful = (typeName: string, key?: string | symbol): UnfaithfulValueError => {
+    const where = formatPath('result', typeof key === 'string' ? [...path, key] : path)
+    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName)
+  }
+  const noSymbolKeys = (current: object) => {
+    const [symbol] = Object.getOwnPropertySymbols(current)
+    if (symbol !== undefined) throw unfaithful('a symbol-keyed property, which v8 drops', symbol)
+  }
+  const visitAt = (key: PathSegment, item: unknown) => {
+    path.push(key)
+    visit(item)
+    path.pop()
+  }
+  /** Checks the own string properties `keys` of `current`: enumerable data properties, each a faithful value. */
+  const visitProperties = (current: object, keys: readonly string[]) => {
+    for (const key of keys) {
+      const descriptor = Object.getOwnPropertyDescriptor(current, key)!
+      if (!('value' in descriptor)) throw unfaithful('an accessor property, which v8 stores as the value its getter returns', key)
+      if (!descriptor.enumerable) throw unfaithful('a non-enumerable property, which v8 drops', key)
+      if (key.startsWith(TAG_PREFIX)) throw unfaithful("a property named like persist's own tags", key)
+      visitAt(key, descriptor.value)
     }
-    const proto = Object.getPrototypeOf(current)
-    if (isPlainPrototype(proto)) {
-      let copy: Record<string, unknown> | undefined
-      seen.set(current, current)
-      for (const key of Object.keys(current)) {
-        path.push(key)
-        const original = (current as Record<string, unknown>)[key]
-        const item = visit(original)
-        path.pop()
-        if (item !== original) {
-          copy ??= { ...(current as Record<string, unknown>) }
-          copy[key] = item
-        }
-      }
-      if (copy) seen.set(current, copy)
-      return copy ?? current
+  }
+  const visitError = (error: Error) => {
+    for (const key of Reflect.ownKeys(error)) {
+      if (typeof key === 'symbol') throw unfaithful('a symbol-keyed property, which v8 drops', key)
+      if (!ERROR_KEYS.has(key)) throw unfaithful('an own property of an error (v8 keeps only its class, message, stack and cause)', key)
+      const descriptor = Object.getOwnPropertyDescriptor(error, key)!
+      if (!('value' in descriptor) || descriptor.enumerable) throw unfaithful(`an error's ${key} that is not a plain hidden property, which v8 changes`, key)
+      if (key !== 'cause' && typeof descriptor.value !== 'string') throw unfaithful(`an error's ${key} that is not a string, which v8 changes`, key)
+      if (key === 'cause') visitAt(key, descriptor.value)
     }
-    if (current instanceof Map) {
-      seen.set(current, current)
-      let changed = false
-      const entries: [unknown, unknown][] = []
-      for (const [key, item] of current) {
-        path.push({ map: typeof key === 'string' ? JSON.stringify(key) : String(key) })
-        const newKey = visit(key)
-        const newItem = visit(item)
-        path.pop()
-        if (newKey !== key || newItem !== item) changed = true
-        entries.push([newKey, newItem])
-      }
-      return changed ? new Map(entries) : current
-    }
-    if (current instanceof Set) {
-      seen.set(current, current)
-      let changed = false
-      const items: unknown[] = []
-      for (const item of current) {
-        path.push({ set: true })
-        const newItem = visit(item)
-        path.pop()
-        if (newItem !== item) changed = true
-        items.push(newItem)
-      }
-      return changed ? new Set(items) : current
-    }
-    if (isBlob(current)) {
+  }
+  const visitView = (view: ArrayBufferView | ArrayBuffer, proto: object) => {
+    noSymbolKeys(view)
+    const isBuffer = proto === ArrayBuffer.prototype
+    const [extra] = isBuffer ? Object.getOwnPropertyNames(view) : viewExtraNames(view as ArrayBufferView)
+    if (extra !== undefined) throw unfaithful('a binary value with an own property, which v8 drops', extra)
+    const buffer = isBuffer ? (view as ArrayBuffer) : (view as ArrayBufferView).buffer
+    if (!(buffer instanceof ArrayBuffer)) throw unfaithful('a view of a SharedArrayBuffer, which v8 cannot store')
+    if (!isBuffer && isResizable(buffer as ArrayBuffer)) throw unfaithful('a view of a resizable ArrayBuffer, which comes back fixed-length')
+    if (view.byteLength >= BLOB_MIN_BYTES && blobTypeOf(view) !== undefined) {
       // v8 would copy the bytes into its growing buffer (several times for large arrays): keep them apart.
-      tagged = true
-      blobs.push(current)
-      const replacement = { [BLOB_TAG]: blobs.length - 1 }
-      seen.set(current, replacement)
-      return replacement
+      rewrite = true
+      blobIndex.set(view, blobs.push(view) - 1)
     }
-    if (isV8Builtin(current)) return current
-    const registered = registeredTypeOf(current)
-    if (registered?.serialize) {
-      tagged = true
-      const data = visit(registered.serialize(current))
-      const replacement = { [TYPE_TAG]: registered.name, data }
-      seen.set(current, replacement)
-      return replacement
-    }
-    throw new UnfaithfulValueError(formatPath('result', path), typeName(current))
   }
 
-  const prepared = visit(value)
-  return { value: prepared, tagged, blobs }
+  const visit = (current: unknown): void => {
+    if (typeof current === 'function') throw unfaithful('a function')
+    if (typeof current === 'symbol') throw unfaithful('a symbol')
+    if (current === null || typeof current !== 'object' || checked.has(current)) return
+    checked.add(current)
+    const proto = Object.getPrototypeOf(current) as object | null
+    if (proto === Object.prototype || proto === null) {
+      if (proto === null) rewrite = true
+      noSymbolKeys(current)
+      return visitProperties(current, Object.getOwnPropertyNames(current))
+    }
+    if (proto === Array.prototype) {
+      const array = current as unknown[]
+      noSymbolKeys(array)
+      const extras = arrayExtraNames(array)
+      if (extras.length > 0) arrayExtras.set(array, extras)
+      for (let i = 0; i < array.length; i++) visitAt(i, array[i])
+      return visitProperties(array, extras)
+    }
+    if (proto === Map.prototype || proto === Set.prototype) {
+      if (Reflect.ownKeys(current).length > 0) throw unfaithful(`a ${proto === Map.prototype ? 'Map' : 'Set'} with an own property, which v8 drops`)
+      if (current instanceof Map) {
+        for (const [key, item] of current) {
+          const segment = { map: mapKeyLabel(key) }
+          visitAt(segment, key)
+          visitAt(segment, item)
+        }
+      } else for (const item of current as Set<unknown>) visitAt({ set: true }, item)
+      return
+    }
+    if (proto === ArrayBuffer.prototype || ArrayBuffer.isView(current)) {
+      if (proto === ArrayBuffer.prototype || viewTypeOf(proto) !== undefined) return visitView(current as ArrayBuffer, proto)
+    } else if (BARE_BUILTINS.has(proto!)) {
+      if (Reflect.ownKeys(current).length > 0) throw unfaithful(`${typeName(current)} with an own property, which v8 drops`)
+      return
+    } else if (proto === String.prototype) {
+      const [extra] = Reflect.ownKeys(current).filter((key) => typeof key === 'symbol' || (key !== 'length' && !isIndexKey(key)))
+      if (extra !== undefined) throw unfaithful('a String object with an own property, which v8 drops', extra)
+      return
+    } else if (proto === RegExp.prototype) {
+      const regexp = current as RegExp
+      if (Reflect.ownKeys(regexp).length !== 1 || regexp.lastIndex !== 0) throw unfaithful('a RegExp with a lastIndex or own properties, which v8 resets')
+      return
+    } else if (ERROR_CLASSES.has(proto!)) {
+      return visitError(current as Error)
+    }
+    const registered = registeredTypeOf(current)
+    if (registered?.serialize === undefined) throw unfaithful(typeName(current))
+    rewrite = true
+    const data = registered.serialize(current)
+    serialized.set(current, data)
+    visit(data)
+  }
+
+  visit(value)
+  if (!rewrite) return { value, tagged: false, blobs }
+  return { value: taggedCopy(value, serialized, blobIndex, arrayExtras), tagged: true, blobs }
 }
 
-/** The constructor name of a large typed array / ArrayBuffer that can be stored as raw bytes. */
+/**
+ * A copy of a checked value in which registered types, null-prototype objects and large binary values are
+ * replaced by tagged plain data. Containers are copied before their contents, so shared references and cycles
+ * keep their shape.
+ */
+function taggedCopy(
+  value: unknown,
+  serialized: ReadonlyMap<object, unknown>,
+  blobIndex: ReadonlyMap<object, number>,
+  arrayExtras: ReadonlyMap<unknown[], string[]>,
+): unknown {
+  const copies = new Map<object, unknown>()
+  const copy = (current: unknown): unknown => {
+    if (current === null || typeof current !== 'object') return current
+    if (copies.has(current)) return copies.get(current)
+    const proto = Object.getPrototypeOf(current) as object | null
+    const registered = serialized.has(current) ? registeredTypeOf(current) : undefined
+    if (registered !== undefined) {
+      const replacement: Record<string, unknown> = { [TYPE_TAG]: registered.name }
+      copies.set(current, replacement)
+      replacement.data = copy(serialized.get(current))
+      return replacement
+    }
+    const blob = blobIndex.get(current)
+    if (blob !== undefined) {
+      const replacement = { [BLOB_TAG]: blob }
+      copies.set(current, replacement)
+      return replacement
+    }
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, unknown> = proto === null ? { [NULL_PROTO_TAG]: true } : {}
+      copies.set(current, out)
+      for (const key of Object.keys(current)) defineValue(out, key, copy((current as Record<string, unknown>)[key]))
+      return out
+    }
+    if (proto === Array.prototype) {
+      const array = current as unknown[]
+      const out: unknown[] = []
+      out.length = array.length // holes stay holes
+      copies.set(current, out)
+      for (let i = 0; i < array.length; i++) if (i in array) out[i] = copy(array[i])
+      for (const key of arrayExtras.get(array) ?? []) defineValue(out, key, copy((array as unknown as Record<string, unknown>)[key]))
+      return out
+    }
+    if (proto === Map.prototype) {
+      const out = new Map()
+      copies.set(current, out)
+      for (const [key, item] of current as Map<unknown, unknown>) out.set(copy(key), copy(item))
+      return out
+    }
+    if (proto === Set.prototype) {
+      const out = new Set()
+      copies.set(current, out)
+      for (const item of current as Set<unknown>) out.add(copy(item))
+      return out
+    }
+    const ErrorClass = ERROR_CLASSES.get(proto!)
+    if (ErrorClass !== undefined && Object.hasOwn(current, 'cause')) {
+      const out = new ErrorClass()
+      copies.set(current, out)
+      for (const key of ERROR_KEYS) {
+        delete (out as unknown as Record<string, unknown>)[key]
+        if (!Object.hasOwn(current, key)) continue
+        const item = (current as unknown as Record<string, unknown>)[key]
+        Object.defineProperty(out, key, { value: key === 'cause' ? copy(item) : item, writable: true, enumerable: false, configurable: true })
+      }
+      return out
+    }
+    copies.set(current, current)
+    return current
+  }
+  return copy(value)
+}
+
+/** `target[key] = value`, also for a key named `__proto__` (which assignment would take as the prototype). */
+function defineValue(target: object, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+  else (target as Record<string, unknown>)[key] = value
+}
+
+/** Whether a buffer can grow or shrink (ES2024; v8 keeps that, a copy of its bytes would not). */
+function isResizable(buffer: ArrayBuffer): boolean {
+  return (buffer as { resizable?: boolean }).resizable === true
+}
+
+/** The type name of a typed array / Buffer / DataView / ArrayBuffer that can be stored as its raw bytes. */
 export function blobTypeOf(value: object): string | undefined {
-  if (value instanceof ArrayBuffer) return 'ArrayBuffer'
-  if (!ArrayBuffer.isView(value) || !(value.buffer instanceof ArrayBuffer)) return undefined
-  if (Buffer.isBuffer(value)) return 'Buffer'
-  const name = value.constructor.name
-  return Object.getPrototypeOf(value) === (globalThis as Record<string, any>)[name]?.prototype ? name : undefined
+  const proto = Object.getPrototypeOf(value) as object | null
+  if (proto === ArrayBuffer.prototype) return isResizable(value as ArrayBuffer) ? undefined : 'ArrayBuffer'
+  if (proto === null || !ArrayBuffer.isView(value) || !(value.buffer instanceof ArrayBuffer) || isResizable(value.buffer)) return undefined
+  return viewTypeOf(proto)
 }
 
-function isBlob(value: object): value is ArrayBufferView | ArrayBuffer {
-  const bytes = (value as ArrayBuffer).byteLength
-  return typeof bytes === 'number' && bytes >= BLOB_MIN_BYTES && blobTypeOf(value) !== undefined
-}
-
-/** Rebuilds registered types and blobs in a value read back from an entry written with tagging. */
+/** Rebuilds registered types, null-prototype objects and blobs in a value read back from an entry written with tagging. */
 export function reviveValue(value: unknown, blobs: readonly unknown[] = []): unknown {
   const seen = new Map<object, unknown>()
+  /** Replaces `target[key]` by what it revives to, leaving it alone (and its descriptor) when nothing changes. */
+  const reviveProperty = (target: object, key: string) => {
+    const item = (target as Record<string, unknown>)[key]
+    const revived = visit(item)
+    if (revived !== item) defineValue(target, key, revived)
+  }
   const visit = (current: unknown): unknown => {
     if (current === null || typeof current !== 'object') return current
     if (seen.has(current)) return seen.get(current)
     seen.set(current, current)
-    if (Array.isArray(current)) {
-      for (let i = 0; i < current.length; i++) current[i] = visit(current[i])
+    const proto = Object.getPrototypeOf(current) as object | null
+    if (proto === Array.prototype) {
+      const array = current as unknown[]
+      for (let i = 0; i < array.length; i++) {
+        const item = array[i]
+        if (item !== null && typeof item === 'object') array[i] = visit(item)
+      }
+      for (const key of arrayExtraNames(array)) reviveProperty(array, key)
       return current
     }
-    if (current instanceof Map) {
-      const entries = [...current].map(([key, item]) => [visit(key), visit(item)] as const)
-      current.clear()
-      for (const [key, item] of entries) current.set(key, item)
+    if (proto === Map.prototype) {
+      const map = current as Map<unknown, unknown>
+      const entries = [...map].map(([key, item]) => [visit(key), visit(item)] as const)
+      map.clear()
+      for (const [key, item] of entries) map.set(key, item)
       return current
     }
-    if (current instanceof Set) {
-      const items = [...current].map(visit)
-      current.clear()
-      for (const item of items) current.add(item)
+    if (proto === Set.prototype) {
+      const set = current as Set<unknown>
+      const items = [...set].map(visit)
+      set.clear()
+      for (const item of items) set.add(item)
       return current
     }
-    if (!isPlainPrototype(Object.getPrototypeOf(current))) return current
+    if (ERROR_CLASSES.has(proto!) && Object.hasOwn(current, 'cause')) {
+      const cause = visit((current as Error).cause)
+      Object.defineProperty(current, 'cause', { value: cause, writable: true, enumerable: false, configurable: true })
+      return current
+    }
+    if (proto !== Object.prototype) return current
     const record = current as Record<string, unknown>
     if (Object.hasOwn(record, BLOB_TAG)) {
       const blob = blobs[record[BLOB_TAG] as number]
@@ -212,7 +345,11 @@ export function reviveValue(value: unknown, blobs: readonly unknown[] = []): unk
       seen.set(current, revived)
       return revived
     }
-    for (const key of Object.keys(record)) record[key] = visit(record[key])
+    if (Object.hasOwn(record, NULL_PROTO_TAG)) {
+      delete record[NULL_PROTO_TAG]
+      Object.setPrototypeOf(record, null)
+    }
+    for (const key of Object.keys(record)) reviveProperty(record, key)
     return current
   }
   return visit(value)
