@@ -71,22 +71,24 @@ export function modeSource(): string {
 }
 
 /**
- * The mode in force. An unknown `PERSIST_MODE` (`On`, a typo) is not the program's fault and must not make every
- * persisted call throw: it is reported once and `on` applies. `configure({ mode })` with one throws, at its caller.
+ * The mode in force. An unknown `PERSIST_MODE` is not the program's fault and must not make every call throw, nor
+ * may it serve what the variable was set to avoid: a mode written in other case (`Refresh`, `OFF`) is that mode,
+ * anything else is `off`, which neither reads nor writes (a recompute at worst, never a stale value). Both warn
+ * once. `configure({ mode })` with an unknown mode throws, at its caller.
  */
 export function currentMode(): Mode {
   const fromEnv = process.env.PERSIST_MODE
-  if (fromEnv) {
-    if (MODES.includes(fromEnv as Mode)) return fromEnv as Mode
-    const close = suggest(fromEnv, MODES)
-    warnOnce(
-      `PERSIST_MODE is ${JSON.stringify(fromEnv)}, which is not a mode; using "on". ` +
-        `Fix: set it to one of ${MODES.join(', ')}${close ? ` (did you mean "${close}"?)` : ''}, or unset it.`,
-      `mode:${fromEnv}`,
-    )
-    return 'on'
-  }
-  return settings.mode ?? 'on'
+  if (!fromEnv) return settings.mode ?? 'on'
+  if (MODES.includes(fromEnv as Mode)) return fromEnv as Mode
+  const sameLetters = MODES.find((mode) => mode === fromEnv.toLowerCase())
+  const close = sameLetters ?? suggest(fromEnv, MODES)
+  warnOnce(
+    `PERSIST_MODE is ${JSON.stringify(fromEnv)}, which is not a mode; using "${sameLetters ?? 'off'}"` +
+      `${sameLetters ? '' : ' (no cache reads or writes)'}. Fix: set it to one of ${MODES.join(', ')}` +
+      `${close && !sameLetters ? ` (did you mean "${close}"?)` : ''}, or unset it.`,
+    `mode:${fromEnv}`,
+  )
+  return sameLetters ?? 'off'
 }
 
 export function currentDir(): string {

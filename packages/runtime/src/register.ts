@@ -38,6 +38,11 @@ export class CallKey implements EntryKey {
   get digest(): string {
     return (this.#digest ??= digestKey(this.prefix, this.scope, this.text))
   }
+  #memoryKey: string | undefined
+  /** The memory tier's key, which also names the call's in-flight computation; hashed once when long. */
+  get memoryKey(): string {
+    return (this.#memoryKey ??= memoryKey(this.text, this.scope))
+  }
 }
 
 /** How far in the future an entry's creation time may lie and still count as written now (clocks drift a little). */
@@ -152,7 +157,7 @@ export class PersistedFunction implements Registration {
   }
 
   private callAsync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
-    const flightKey = memoryKey(key.text, key.scope)
+    const flightKey = key.memoryKey
     const running = this.inflight.get(flightKey)
     // A call made from inside that flight's own computation (recursion with a key-equal argument, through any
     // depth of calls) would wait on itself forever: it runs on its own instead.
@@ -193,13 +198,12 @@ export class PersistedFunction implements Registration {
    * inside it can tell that it is (`computes`).
    */
   private computeAs(self: unknown, values: unknown[], key: CallKey | undefined, compute: () => unknown): unknown {
-    const entry = key === undefined ? undefined : memoryKey(key.text, key.scope)
-    return runInCall(this.meta.async, () => this.randomSeedOf(self, values, key), compute, this, entry)
+    return runInCall(this.meta.async, () => this.randomSeedOf(self, values, key), compute, this, key?.memoryKey)
   }
 
   /** Whether this code runs inside this function's own computation of `key`: waiting for that would never end. */
   private computes(key: CallKey): boolean {
-    return isComputing(this, memoryKey(key.text, key.scope))
+    return isComputing(this, key.memoryKey)
   }
 
   /** The seed of a call's random stream: the `seed` parameter's value, or the call's key (see randomSeed.ts). */

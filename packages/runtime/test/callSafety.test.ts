@@ -23,19 +23,25 @@ describe('ttl against clocks that disagree', () => {
   useSandbox()
   afterEach(() => vi.restoreAllMocks())
 
-  it('an entry written by a clock an hour ahead is stale, on disk and in memory, not fresh for an extra hour', async () => {
+  it('an entry written by a clock an hour ahead is stale, on disk and in memory, not fresh for an extra hour', () => {
     const now = Date.now()
     const id = 'src/ttl.ts#price'
-    const write = persistedFn((x: number) => x * 2, { id, options: () => ({ ttl: '1d' }) })
+    const make = () => persistedFn((x: number) => x * 2, { id, options: () => ({ ttl: '1d' }) })
+    const writer = make()
     vi.spyOn(Date, 'now').mockReturnValue(now + HOUR)
-    expect(write(1)).toBe(2)
+    expect(writer(1)).toBe(2)
     // Our clock is back at `now` (a skewed writer, or a clock stepped back): that entry's age cannot be known.
     vi.spyOn(Date, 'now').mockReturnValue(now)
-    expect(write(1)).toBe(2)
-    expect(write.calls.count).toBe(2)
-    const fresh = persistedFn((x: number) => x * 2, { id, options: () => ({ ttl: '1d' }) })
-    expect(fresh(1)).toBe(2)
-    expect(fresh.calls.count).toBe(0)
+    const reader = make() // a registration of its own: an empty memory tier, so the disk entry answers
+    expect(reader(1)).toBe(2)
+    expect(reader.calls.count).toBe(1)
+    // The writer's memory tier holds the same future-dated entry: stale there too.
+    expect(writer(1)).toBe(2)
+    expect(writer.calls.count).toBe(2)
+    // What the reader wrote now is fresh for the next process.
+    const later = make()
+    expect(later(1)).toBe(2)
+    expect(later.calls.count).toBe(0)
   })
 
   it('an entry a few hundred milliseconds in the future (clock jitter) is still a hit', () => {
@@ -51,7 +57,8 @@ describe('ttl against clocks that disagree', () => {
 
   it('has() and get() apply the same rule as calls', async () => {
     const now = Date.now()
-    const load = persistedFn(async (x: number) => x, { id: 'src/ttl.ts#load', options: () => ({ ttl: '1d' }) })
+    // Disk only, so the lookups read the future-dated entry file.
+    const load = persistedFn(async (x: number) => x, { id: 'src/ttl.ts#load', options: () => ({ ttl: '1d', store: 'disk' }) })
     vi.spyOn(Date, 'now').mockReturnValue(now + HOUR)
     await load(1)
     vi.spyOn(Date, 'now').mockReturnValue(now)
@@ -172,7 +179,7 @@ describe('an unknown PERSIST_MODE', () => {
     delete process.env.PERSIST_MODE
   })
 
-  it('warns once, suggests the mode, and caches as `on` instead of making every call throw', async () => {
+  it('in other case is that mode, with one warning, instead of making every call throw', async () => {
     process.env.PERSIST_MODE = 'On'
     const f = persistedFn((x: number) => x + 1, { id: 'src/mode.ts#f' })
     const g = persistedFn(async (x: number) => x + 2, { id: 'src/mode.ts#g' })
@@ -180,8 +187,32 @@ describe('an unknown PERSIST_MODE', () => {
     expect(f(1)).toBe(2)
     expect(await g(1)).toBe(3)
     expect(f.calls.count).toBe(1)
-    expect(sandbox.warnings).toHaveLength(1)
-    expect(sandbox.warnings[0]).toMatch(/PERSIST_MODE is "On", which is not a mode; using "on".*did you mean "on"/)
+    expect(sandbox.warnings).toEqual([expect.stringMatching(/PERSIST_MODE is "On", which is not a mode; using "on"\. Fix: set it to one of on, off, refresh, readonly/)])
+  })
+
+  it('`Refresh` recomputes, as refresh does, rather than serving the entry it was set to replace', () => {
+    const id = 'src/mode.ts#changed'
+    persistedFn((_: number) => 'old', { id })(1)
+    process.env.PERSIST_MODE = 'Refresh'
+    configure()
+    const changed = persistedFn((_: number) => 'new', { id })
+    expect(changed(1)).toBe('new')
+    delete process.env.PERSIST_MODE
+    configure()
+    expect(persistedFn((_: number) => 'other', { id })(1)).toBe('new')
+  })
+
+  it('a typo is `off`: never a stale value, no writes, one warning suggesting the mode', () => {
+    const id = 'src/mode.ts#typo'
+    persistedFn((_: number) => 'old', { id })(1)
+    const files = entryFiles(sandbox.dir()).sort()
+    process.env.PERSIST_MODE = 'refesh'
+    configure()
+    const changed = persistedFn((_: number) => 'new', { id })
+    expect(changed(1)).toBe('new')
+    expect(changed(2)).toBe('new')
+    expect(entryFiles(sandbox.dir()).sort()).toEqual(files)
+    expect(sandbox.warnings).toEqual([expect.stringMatching(/PERSIST_MODE is "refesh", which is not a mode; using "off" \(no cache reads or writes\).*did you mean "refresh"\?/)])
   })
 
   it('configure({ mode }) with an unknown mode still throws at its caller', () => {

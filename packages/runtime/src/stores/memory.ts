@@ -30,6 +30,10 @@ export function memoryKey(text: string, scope: string): string {
   return scope ? `\0${scope.length}:${scope}${text}` : text
 }
 
+function keyOf(key: EntryKey): string {
+  return key.memoryKey ?? memoryKey(key.text, key.scope)
+}
+
 function sizeOf(entry: StoredEntry): number {
   if (entry.bytes > 0) return entry.bytes
   try {
@@ -49,13 +53,13 @@ export class MemoryStore implements Store {
     })
   }
 
-  /** The hot path: no key object, no hashing. */
+  /** The hot path: no key object, and no hashing unless the text is longer than MAX_KEPT_KEY_CHARS. */
   getByText(text: string, scope: string): StoredEntry | undefined {
     return this.lru.get(scope || text.length > MAX_KEPT_KEY_CHARS ? memoryKey(text, scope) : text)
   }
 
   get(key: EntryKey): StoredEntry | undefined {
-    return this.lru.get(memoryKey(key.text, key.scope))
+    return this.lru.get(keyOf(key))
   }
 
   /**
@@ -63,11 +67,11 @@ export class MemoryStore implements Store {
    * memory entry costs its result and nothing more (entries() of a memory-only function lists no arguments).
    */
   set(key: EntryKey, entry: StoredEntry): void {
-    this.lru.set(memoryKey(key.text, key.scope), entry.args === undefined ? entry : { ...entry, args: undefined })
+    this.lru.set(keyOf(key), entry.args === undefined ? entry : { ...entry, args: undefined })
   }
 
   delete(key: EntryKey): boolean {
-    return this.lru.delete(memoryKey(key.text, key.scope))
+    return this.lru.delete(keyOf(key))
   }
 
   clear(scope?: string): void {

@@ -12,6 +12,8 @@ export interface EntryKey {
   readonly scope: string
   /** Computed on first read: a memory hit never pays for hashing. */
   readonly digest: string
+  /** The memory tier's key, when the key computes it once for all tiers (stores/memory.ts `memoryKey`). */
+  readonly memoryKey?: string
 }
 
 /** What a store keeps for a key. */
