@@ -113,6 +113,11 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       if (typeof key === 'symbol') throw unfaithful('a symbol-keyed property, which v8 drops', key)
       if (!ERROR_KEYS.has(key)) throw unfaithful('an own property of an error (v8 keeps only its class, message, stack and cause)', key)
       const descriptor = Object.getOwnPropertyDescriptor(error, key)!
+      // From Node 21 on, every error's stack is an accessor of V8's own (a deserialized one's too): its string is what counts.
+      if (key === 'stack' && !('value' in descriptor) && !descriptor.enumerable) {
+        if (typeof error.stack !== 'string') throw unfaithful("an error's stack that is not a string, which v8 changes", key)
+        continue
+      }
       if (!('value' in descriptor) || descriptor.enumerable) throw unfaithful(`an error's ${key} that is not a plain hidden property, which v8 changes`, key)
       if (key !== 'cause' && typeof descriptor.value !== 'string') throw unfaithful(`an error's ${key} that is not a string, which v8 changes`, key)
       if (key === 'cause') visitAt(key, descriptor.value)
