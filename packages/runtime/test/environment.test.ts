@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -65,6 +65,15 @@ describe('a cache directory on a disk that cannot take the entries', () => {
   })
 })
 
+/** A node binary `uid` can run: this one, or a copy in `dir` when this one sits where only root may enter (npx's cache). */
+function nodeRunnableBy(uid: number, dir: string): string {
+  if (spawnSync(process.execPath, ['-e', '0'], { uid, gid: uid }).status === 0) return process.execPath
+  const copy = join(dir, 'node')
+  copyFileSync(process.execPath, copy)
+  chmodSync(copy, 0o755)
+  return copy
+}
+
 describe.skipIf(!isRoot)('a cache directory the user has no permission to write', () => {
   it('another user gets correct values and one warning naming EACCES', () => {
     const dir = mkdtempSync(join(tmpdir(), 'persist-perm-'))
@@ -77,7 +86,7 @@ describe.skipIf(!isRoot)('a cache directory the user has no permission to write'
       chmodSync(dir, 0o755)
       const script = fileURLToPath(new URL('./fixtures/twoProcess.mjs', import.meta.url))
       const env = { ...process.env, PERSIST_DIR: cache, COUNTER_FILE: join(shared, 'counter'), PERSIST_MODE: '' }
-      const child = spawnSync(process.execPath, [script], { env, uid: 65534, gid: 65534, encoding: 'utf8' })
+      const child = spawnSync(nodeRunnableBy(65534, dir), [script], { env, uid: 65534, gid: 65534, encoding: 'utf8' })
       expect(child.status).toBe(0)
       expect(JSON.parse(child.stdout)).toEqual({ path: 'data.csv', n: 3, last: 3, total: 6 })
       const warnings = child.stderr.trim().split('\n')
