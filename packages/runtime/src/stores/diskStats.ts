@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { STATS_DIR } from './layout'
+import { isOwnedCacheRoot } from './ownership'
 
 /** What one process counted for one version. */
 export interface StatsCounts {
@@ -74,8 +75,8 @@ function areRealDirs(paths: string[]): boolean {
  */
 function writeStatsFile(dir: string, counts: StatsCounts): void {
   const statsDir = join(dir, STATS_DIR)
-  // `<root>/<function>/<version>`: the two levels below the root are persist's and must be real directories.
-  if (!areRealDirs([dirname(dir), dir])) return
+  // `<root>/<function>/<version>`: the root must be persist's, the two levels below it real directories.
+  if (!isOwnedCacheRoot(dirname(dirname(dir))) || !areRealDirs([dirname(dir), dir])) return
   try {
     mkdirSync(statsDir)
   } catch (error) {
