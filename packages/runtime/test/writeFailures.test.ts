@@ -46,6 +46,27 @@ describe('a write that fails for a moment (EMFILE)', () => {
   })
 })
 
+describe('directories removed under a write again and again (persist clear in another process)', () => {
+  it('lose at most that one result, without a warning; the next call of the function is cached', () => {
+    const f = persistedFn((x: number) => ({ x }), { id: 'src/a.ts#f', ...disk })
+    f(0)
+    const fnDir = join(sandbox.dir(), 'cache', 'src__a.ts#f')
+    // Each of the next three temporary files finds its directories just removed, as a concurrent clear leaves them.
+    const real = vi.mocked(fs.openSync).getMockImplementation()!
+    let left = 3
+    vi.mocked(fs.openSync).mockImplementation((path, flags, mode) => {
+      if (flags === 'wx' && left-- > 0) fs.rmSync(fnDir, { recursive: true, force: true })
+      return real(path, flags, mode)
+    })
+    expect(f(1)).toEqual({ x: 1 })
+    expect(f(2)).toEqual({ x: 2 })
+    const again = persistedFn((x: number) => ({ x: -x }), { id: 'src/a.ts#f', ...disk })
+    expect(again(2)).toEqual({ x: 2 })
+    expect(again.calls.count).toBe(0)
+    expect(sandbox.warnings).toEqual([])
+  })
+})
+
 describe('a cache root that can never be written (a file in its place)', () => {
   it('is given up after one warning: later calls make no further attempt to create it', () => {
     const root = join(sandbox.dir(), 'a-file')

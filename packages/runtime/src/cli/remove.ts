@@ -34,7 +34,7 @@ export function removeTree(root: string, path: string, level: OwnedLevel): Remov
 
 /**
  * Removes `dir` and its parents while they are empty, stopping below `root`. A writer that made one of them a
- * moment ago recreates it (the disk store retries a write once after ENOENT).
+ * moment ago recreates it (the disk store retries a write after ENOENT).
  */
 export function removeEmptyDirs(root: string, dir: string): void {
   for (let current = dir; relative(root, current) !== '' && !relative(root, current).startsWith('..'); current = dirname(current)) {

@@ -275,7 +275,7 @@ export class DiskStore implements Store {
         return writeAtomically(this.root, path, key.digest, encoded)
       } catch (error) {
         // Directories this process made may have been removed since (`persist clear`, `clear()`): make them again.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 1) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) {
           forgetDirs(this.root)
           continue
         }

@@ -47,6 +47,10 @@ function isWritable(dir: string): boolean {
  */
 export function writeFailed(root: string, fnDir: string, error: unknown, phase: 'root' | 'function'): void {
   const code = errorCode(error)
+  // Below the root, directories are made one level at a time: ENOENT means one was removed meanwhile (`persist
+  // clear`, `clear()` in another process). The entry is lost as if written just before the removal; the next
+  // write makes the directories again.
+  if (phase === 'function' && code === 'ENOENT') return
   if (TRANSIENT_CODES.has(code)) {
     warnOnce(
       `could not write to the cache directory ${root} (${code}): this result is computed but not saved; later calls try again. ` +
