@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { configure } from '../src/config'
 import { persisted } from '../src/handle'
 import { entryFiles, persistedFn, useSandbox } from './helpers'
@@ -36,7 +36,9 @@ describe('a cache directory that is a user\'s folder (PERSIST_DIR=$HOME)', () =>
   it('calls compute and return, clear(), delete() and set() leave every user file in place, with one warning naming the fix', async () => {
     const home = join(sandbox.dir(), 'home')
     plant(home, homeFiles)
-    configure({ dir: home })
+    process.env.PERSIST_DIR = home
+    configure()
+    onTestFinished(() => void delete process.env.PERSIST_DIR)
     const before = contents(home)
     const load = persistedFn((x: number) => ({ x }), { id: 'src/jobs.ts#load', ...disk })
     expect(load(1)).toEqual({ x: 1 })

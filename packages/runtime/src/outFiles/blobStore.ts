@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path'
 import { ensureRoot } from '../stores/disk'
 import { touchFile } from '../stores/lastUse'
 import { BLOBS_DIR } from '../stores/layout'
+import { isOwnedCacheRoot } from '../stores/ownership'
 import type { OutFileRecord } from './record'
 
 /** The blob directory's name inside the cache root; the leading dot keeps it out of function listings. */
@@ -148,7 +149,8 @@ export class BlobStore {
     }
     if (copied.sha256 !== record.sha256 || copied.size !== record.size) {
       unlinkQuietly(tmp)
-      unlinkQuietly(blob)
+      // Deleted only from persist's own cache directory (stores/ownership.ts), never from a user's.
+      if (isOwnedCacheRoot(this.root)) unlinkQuietly(blob)
       return 'corrupt'
     }
     try {
