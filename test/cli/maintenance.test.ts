@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildProject, cacheOf, copyCache, createProject, entryFiles, persistCli, persistJson, runProject, sizeOf } from './helpers'
@@ -161,5 +161,61 @@ describe('persist clear', () => {
     expect(entryFiles(cache)).toEqual([])
     expect(readdirSync(cache).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
     expect(persistJson(['ls', '--dir', cache]).functions).toEqual([])
+  })
+})
+
+/** Writes `files` (path → text) under `dir`; returns `dir`. */
+function plant(dir: string, files: Record<string, string>): string {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), text)
+  }
+  return dir
+}
+
+/** Every file under `dir` with its text. */
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out[join(entry.parentPath, entry.name)] = readFileSync(join(entry.parentPath, entry.name), 'utf8')
+  }
+  return out
+}
+
+describe('what persist did not create', () => {
+  it('a home directory used as the cache is refused by clear, gc, prune and verify, which delete nothing', () => {
+    // As after a build with PERSIST_DIR=$HOME: the plugin's manifest.json next to a folder named like a function.
+    const home = plant(join(dirname(freshCache()), 'home'), {
+      'manifest.json': '{ "version": 1, "functions": {} }',
+      'src__steps.ts#scaled/h1/ab/letter.txt': 'dear persist',
+    })
+    const before = contents(home)
+    for (const args of [['clear'], ['clear', 'src/steps.ts#scaled'], ['gc', '--max-entries', '0'], ['prune', '--unknown'], ['verify']]) {
+      const result = persistCli([...args, '--dir', home])
+      expect(result.status, args.join(' ')).toBe(1)
+      expect(result.stderr.trim().split('\n')).toHaveLength(1)
+      expect(result.stderr).toContain('was not created by persist')
+      expect(result.stderr).toContain('src__steps.ts#scaled')
+    }
+    expect(contents(home)).toEqual(before)
+  })
+
+  it('clear and prune --unknown in persist\'s cache remove the entries and leave folders a user put at function paths', () => {
+    const cache = freshCache()
+    const userFiles = {
+      'src__steps.ts#scaled/notes/todo.txt': 'keep me',
+      'src__steps.ts#gone/photos/cat.jpg': 'jpeg',
+    }
+    plant(cache, userFiles)
+    const pruned = persistJson(['prune', '--unknown', '--dir', cache])
+    // The user's folders look like versions no manifest names: pruned as such, their files left.
+    expect(pruned.removed.map((version: any) => `${version.id} ${version.hash} ${version.entries}`)).toEqual(['src/steps.ts#gone photos 0', 'src/steps.ts#scaled notes 0'])
+    expect(pruned.keptForeign.sort()).toEqual([join(cache, 'src__steps.ts#gone/photos/cat.jpg'), join(cache, 'src__steps.ts#scaled/notes/todo.txt')])
+    const cleared = persistJson(['clear', '--dir', cache])
+    expect(cleared.entries).toBe(6)
+    expect(cleared.kept).toEqual([join(cache, 'src__steps.ts#gone/photos/cat.jpg'), join(cache, 'src__steps.ts#scaled/notes/todo.txt')])
+    expect(entryFiles(cache)).toEqual([])
+    for (const [path, text] of Object.entries(userFiles)) expect(readFileSync(join(cache, path), 'utf8')).toBe(text)
+    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['greet', 'scaled', 'scaled', 'scaled', 'tenantTotal'])
   })
 })

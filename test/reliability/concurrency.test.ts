@@ -1,6 +1,19 @@
-import { basename } from 'node:path'
+import { execFile } from 'node:child_process'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkEntries, filesUnder, runWorkerAsync, useWorkspace } from './helpers'
+import { writeFileSync } from 'node:fs'
+import { checkEntries, filesUnder, runWorker, runWorkerAsync, useWorkspace, warningLines } from './helpers'
+
+const persistBin = join(import.meta.dirname, '../../packages/runtime/bin/persist.mjs')
+
+/** Runs `persist <args>` without blocking; resolves with its exit code and output whatever the code. */
+function persistAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ args: string[]; status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [persistBin, ...args], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ args, status: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr })
+    })
+  })
+}
 
 const PROCESSES = 16
 
@@ -29,4 +42,47 @@ describe('16 processes sharing a cache directory without a lock', () => {
     // Nobody was killed: no temporary file is left behind.
     expect(filesUnder(workspace.cache()).filter((path) => basename(path).startsWith('.'))).toEqual([])
   }, 60_000)
+})
+
+describe('maintenance commands while another process writes', () => {
+  const workspace = useWorkspace()
+
+  it('clear, gc, prune and verify finish, report and exit 0; writers go on caching and readers see whole entries or misses', async () => {
+    const env = workspace.env()
+    expect(runWorker(['call', 'sync', '1'], env).stdout).toBe('1')
+    // A manifest naming another version of the worker's functions: prune removes the version being written.
+    const manifest = { version: 1, functions: Object.fromEntries(['make', 'makeAsync'].map((name) => [`test/reliability/worker.mjs#${name}`, { hash: 'w0', file: 'worker.mjs', line: 1, deps: [] }])) }
+    writeFileSync(join(workspace.cache(), 'manifest.json'), JSON.stringify(manifest))
+    const COUNT = 400
+    // Three writers (each checks every value it gets and fails on a wrong one), bounded in count.
+    let writing = true
+    const writers = Promise.all(
+      ['sync', 'async', 'sync'].map((flavour) => runWorkerAsync(['write', '0', String(COUNT), flavour], env)),
+    )
+    void writers.finally(() => (writing = false)).catch(() => {})
+    const runs: Array<Awaited<ReturnType<typeof persistAsync>>> = []
+    const reads: string[] = []
+    // Rounds of the commands at once (two clears racing each other too) and a reader, while the writers run.
+    for (let round = 0; round < 40 && writing; round++) {
+      const commands = [['clear'], ['clear'], ['gc', '--max-entries', '20'], ['prune'], ['verify']]
+      const [read, ...done] = await Promise.all([
+        runWorkerAsync(['check', String(COUNT), 'sync'], env),
+        ...commands.map((command) => persistAsync([...command, '--json', '--dir', workspace.cache()], env)),
+      ])
+      reads.push(read.stdout)
+      runs.push(...(done as typeof runs))
+    }
+    const written = await writers
+    expect(written.map((result) => result.stdout)).toEqual([String(COUNT), String(COUNT), String(COUNT)])
+    // An entry removed under a writer is written again or skipped, never a reason to stop caching (no warning).
+    expect(written.flatMap((result) => warningLines(result.stderr))).toEqual([])
+    expect(runs.length).toBeGreaterThanOrEqual(5)
+    for (const run of runs) {
+      expect({ args: run.args.join(' '), status: run.status, stderr: run.stderr }).toEqual({ args: run.args.join(' '), status: 0, stderr: '' })
+      expect(JSON.parse(run.stdout)).toHaveProperty('dir', workspace.cache())
+    }
+    for (const read of reads) expect(JSON.parse(read)).toMatchObject({ bad: 0, listedBad: 0 })
+    const after = checkEntries(COUNT, env)
+    expect(after).toMatchObject({ bad: 0, listedBad: 0, stderr: '' })
+  }, 120_000)
 })

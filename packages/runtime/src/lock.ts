@@ -314,6 +314,8 @@ function lockTarget(meta: FunctionMeta, resolved: Resolved, key: EntryKey): { pa
     warnOnce(`option lock of ${where(meta)} has no effect with store: 'memory': there is no entry file for other processes to wait for.`)
     return undefined
   }
+  // A root that is not persist's (or a directory that failed for good) takes no lock file either.
+  if (!disk.mayWrite()) return undefined
   return { path: lockPathOf(disk.pathOf(key)), prepare: () => disk.prepareDirOf(key) }
 }
 

@@ -128,6 +128,21 @@ describe('outFiles', () => {
     expect(sandbox.warnings).toHaveLength(1)
   })
 
+  it('leaves a damaged blob in place in a directory that is not persist\'s own, and recomputes', () => {
+    const render = makeRender({ store: 'disk' })
+    render('gh', out('a.txt'))
+    const [blob] = blobsIn(cache())
+    writeFileSync(blob!, 'ghghgX')
+    // The directory is no longer persist's: no tag, and a user's file in it.
+    rmSync(join(cache(), 'CACHEDIR.TAG'))
+    writeFileSync(join(cache(), 'notes.txt'), 'mine')
+    configure({ dir: cache() })
+    const again = makeRender({ store: 'disk' })
+    expect(again('gh', out('b.txt'))).toBe(6)
+    expect(readFileSync(out('b.txt'), 'utf8')).toBe('ghghgh')
+    expect(readFileSync(blob!, 'utf8')).toBe('ghghgX')
+  })
+
   it('recomputes with one warning when a stored blob is missing, even from memory', async () => {
     const render = makeRender()
     render('gh', out('a.txt'))

@@ -1,15 +1,14 @@
 /**
  * Which directory a command works on (`--dir`, else `PERSIST_DIR`, else the runtime's default), and the check
- * that persist created it: the disk store writes a CACHEDIR.TAG naming persist into the cache roots it creates;
- * an untagged directory is accepted only when everything in it is something persist writes (stores/ownedDir.ts).
- * The CLI reads, writes and deletes nothing in any other directory.
+ * that it is persist's: tagged with persist's CACHEDIR.TAG, or untagged and holding nothing but what persist writes
+ * (the one rule of stores/ownership.ts, which the runtime writes by too). The CLI reads, writes and deletes nothing
+ * in any other directory.
  */
-import { readFileSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readdirSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { defaultDir } from '../config'
-import { CACHE_TAG_NAME, CACHE_TAG_SIGNATURE } from '../stores/disk'
+import { CACHE_TAG_NAME, cacheRootOwnership } from '../stores/ownership'
 import { CliError } from './errors'
-import { looksLikePersistDir } from '../stores/ownedDir'
 
 /** The cache directory named by `--dir`, `PERSIST_DIR` or the default, as an absolute path. */
 export function resolveCacheDir(dirOption: unknown): string {
@@ -19,7 +18,7 @@ export function resolveCacheDir(dirOption: unknown): string {
   return defaultDir(process.cwd())
 }
 
-/** Throws a one-line CliError unless `dir` is a cache directory persist created. */
+/** Throws a one-line CliError unless `dir` is persist's by the rule the runtime writes by (stores/ownership.ts). */
 export function checkCacheDir(dir: string): void {
   let isDir: boolean
   try {
@@ -28,16 +27,13 @@ export function checkCacheDir(dir: string): void {
     throw new CliError(`no persist cache at ${dir} (nothing has been cached there yet; pass --dir or set PERSIST_DIR to choose another).`)
   }
   if (!isDir) throw new CliError(`${dir} is not a directory; pass --dir or set PERSIST_DIR to a persist cache directory.`)
-  let tag = ''
-  try {
-    tag = readFileSync(join(dir, CACHE_TAG_NAME), 'utf8')
-  } catch {
-    // Missing: refused below.
-  }
-  if (tag.startsWith(CACHE_TAG_SIGNATURE) && tag.includes('persist')) return
-  if (!looksLikePersistDir(dir)) {
+  const ownership = cacheRootOwnership(dir)
+  if (ownership.kind === 'foreign') {
     throw new CliError(
-      `${dir} was not created by persist (no ${CACHE_TAG_NAME} written by persist in it); refusing to touch it. Pass --dir or set PERSIST_DIR to a persist cache directory.`,
+      `${dir} was not created by persist (no ${CACHE_TAG_NAME} written by persist in it, and it holds ${ownership.foreignItem}); refusing to touch it. Pass --dir or set PERSIST_DIR to a persist cache directory.`,
     )
+  }
+  if (ownership.kind === 'untagged' && readdirSync(dir).length === 0) {
+    throw new CliError(`no persist cache at ${dir} (it is empty: nothing has been cached there yet; pass --dir or set PERSIST_DIR to choose another).`)
   }
 }

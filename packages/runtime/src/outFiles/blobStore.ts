@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { ensureRoot } from '../stores/disk'
 import { touchFile } from '../stores/lastUse'
 import { BLOBS_DIR } from '../stores/layout'
+import { isOwnedCacheRoot } from '../stores/ownership'
 import type { OutFileRecord } from './record'
 import { restoreTempIn, sweepStrayRestoreTemps } from './restoreTemp'
 
@@ -147,7 +148,8 @@ export class BlobStore {
     }
     if (copied.sha256 !== record.sha256 || copied.size !== record.size) {
       unlinkQuietly(tmp)
-      unlinkQuietly(blob)
+      // Deleted only from persist's own cache directory (stores/ownership.ts), never from a user's.
+      if (isOwnedCacheRoot(this.root)) unlinkQuietly(blob)
       return 'corrupt'
     }
     try {

@@ -6,22 +6,15 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
-  accessSync,
   closeSync,
-  constants,
-  existsSync,
   fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   read,
   readSync,
   renameSync,
-  rmSync,
-  statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
@@ -39,9 +32,11 @@ import {
   type EntryHeader,
   type ValueFormat,
 } from '../value/entryFile'
-import { bucketDir, functionDir, scanVersion, SCOPE_PREFIX, toSegment } from './layout'
+import { bucketDir, dirents, functionDir, scanVersion, SCOPE_PREFIX, toSegment } from './layout'
 import { UseRecorder } from './lastUse'
-import { holdsOnlyPersistFiles } from './ownedDir'
+import { cacheRootOwnership, claimCacheRoot, ForeignRootError } from './ownership'
+import { removeOwned } from './removeOwned'
+import { PlantedPathError, resetWriteFailures, warnForeignRoot, warnUnwritable, writeFailed, writesGaveUp } from './writeFailures'
 import type { EntryKey, Store, StoredEntry } from './store'
 
 export interface DiskStoreOptions {
@@ -57,34 +52,26 @@ export interface DiskStoreOptions {
   recordUse?: boolean
 }
 
-/** The first line of every CACHEDIR.TAG (https://bford.info/cachedir/); the CLI checks it. */
-export const CACHE_TAG_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55'
-
-const CACHEDIR_TAG =
-  `${CACHE_TAG_SIGNATURE}\n` +
-  '# This file is a cache directory tag created by persist (@persist/runtime).\n' +
-  '# For information about cache directory tags see https://bford.info/cachedir/\n'
-
-/** Name of the tag that marks a directory as persist's own (the CLI deletes only inside such directories). */
-export const CACHE_TAG_NAME = 'CACHEDIR.TAG'
+export { CACHE_TAG_NAME, CACHE_TAG_SIGNATURE } from './ownership'
+export { warnUnwritable }
 
 const readyRoots = new Set<string>()
-const unwritableRoots = new Set<string>()
+/** Roots found to be a user's directory: refused again without walking them on every write. */
+const foreignRoots = new Map<string, ForeignRootError>()
 
-/** Creates the cache root and tags it as persist's, once per process. */
+/**
+ * Makes the cache root persist's (created and tagged: stores/ownership.ts), once per process. Throws
+ * ForeignRootError when the root is a user's directory: persist writes nothing there.
+ */
 export function ensureRoot(root: string): void {
   if (readyRoots.has(root)) return
-  const existing = listDir(root)
-  mkdirSync(root, { recursive: true })
-  // A directory that already holds other things is not claimed: tools that honour the tag would skip it,
-  // and `persist clear` must never treat a user's directory as its own. What the plugin writes before the
-  // program first runs (manifest.json, analysis/) does not count.
-  if (existing.length === 0 || existing.includes(CACHE_TAG_NAME) || holdsOnlyPersistFiles(root)) {
-    try {
-      writeFileSync(join(root, CACHE_TAG_NAME), CACHEDIR_TAG, { flag: 'wx' })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
+  const refused = foreignRoots.get(root)
+  if (refused) throw refused
+  try {
+    claimCacheRoot(root)
+  } catch (error) {
+    if (error instanceof ForeignRootError) foreignRoots.set(root, error)
+    throw error
   }
   readyRoots.add(root)
 }
@@ -96,7 +83,6 @@ function writeAtomically(root: string, path: string, digest: string, encoded: En
   const dir = dirname(path)
   const tmp = join(dir, `.${digest.slice(0, 16)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   try {
-    ensureRoot(root)
     makeRealDirs(root, dir)
     const fd = openSync(tmp, 'wx')
     try {
@@ -124,11 +110,6 @@ function forgetDirs(root: string): void {
   for (const dir of realDirs) if (dir.startsWith(root)) realDirs.delete(dir)
 }
 
-/** Thrown when a directory inside the cache is a symlink (or not a directory): persist never writes through one. */
-class PlantedPathError extends Error {
-  readonly code = 'ESYMLINK'
-}
-
 /**
  * Creates `dir` under `root` one level at a time, refusing any level that is a symlink or not a directory, so a
  * link planted inside the cache cannot redirect writes outside it. Verified directories are remembered.
@@ -150,46 +131,18 @@ function makeRealDirs(root: string, dir: string): void {
   }
 }
 
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException)?.code ?? String(error)
-}
-
-/**
- * The real reason a directory could not be made: a recursive mkdir reports ENOENT on a read-only file system,
- * so ask the nearest existing ancestor whether it can be written.
- */
-function diagnose(root: string, error: unknown): string {
-  const code = errorCode(error)
-  // mkdir of a path that is a file says EEXIST, which reads as if all were well.
-  if (code === 'EEXIST' && existsSync(root) && !statSync(root).isDirectory()) return 'ENOTDIR'
-  if (code !== 'ENOENT') return code
-  let dir = root
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
-  try {
-    if (!statSync(dir).isDirectory()) return 'ENOTDIR'
-    accessSync(dir, constants.W_OK)
-  } catch (accessError) {
-    return errorCode(accessError)
+/** Whether every directory from `root` down to `dir` is a real directory (none a planted link): deletes go only there. */
+function isRealPathBelow(root: string, dir: string): boolean {
+  let current = root
+  for (const part of relative(root, dir).split(sep)) {
+    current = join(current, part)
+    try {
+      if (!lstatSync(current).isDirectory()) return false
+    } catch {
+      return false
+    }
   }
-  return code
-}
-
-/** Tells the user, once per directory, that results are computed but not saved, and how to fix it. */
-export function warnUnwritable(root: string, error: unknown): void {
-  const code = diagnose(root, error)
-  if (error instanceof PlantedPathError) {
-    warnOnce(`not writing into the cache directory ${root}: ${error.message}. Remove it; persist never writes through links.`, `planted:${root}`)
-    return
-  }
-  const fix =
-    code === 'ENOSPC' || code === 'EDQUOT'
-      ? 'free some disk space, or point PERSIST_DIR (or configure({ dir })) to another disk'
-      : 'point PERSIST_DIR (or configure({ dir })) to a writable directory'
-  const reason = code === 'ENOTDIR' ? 'ENOTDIR: it or a parent is a file, not a directory' : code
-  warnOnce(
-    `cannot write to the cache directory ${root} (${reason}): results are computed but not saved. Fix: ${fix}.`,
-    `unwritable:${root}`,
-  )
+  return true
 }
 
 export class DiskStore implements Store {
@@ -244,10 +197,31 @@ export class DiskStore implements Store {
     })
   }
 
+  /** This function's directory: writes that fail only there give up only there (stores/writeFailures.ts). */
+  get fnDir(): string {
+    return (this.fnDirPath ??= functionDir(this.root, this.id))
+  }
+
+  private fnDirPath: string | undefined
+
+  /**
+   * Whether writes may go under this function's directory now: its root is persist's (claimed, and tagged, on the
+   * first write) and no failure there was final. The first failure warns once; later calls cost no syscall.
+   */
+  mayWrite(): boolean {
+    if (writesGaveUp(this.root, this.fnDir)) return false
+    try {
+      ensureRoot(this.root)
+      return true
+    } catch (error) {
+      writeFailed(this.root, this.fnDir, error, 'root')
+      return false
+    }
+  }
+
   /** Makes the directory of `key`'s entry (never through a link), for the lock file that sits next to it. */
   prepareDirOf(key: EntryKey): void {
-    if (unwritableRoots.has(this.root)) throw new Error(`${this.root} cannot be written`)
-    ensureRoot(this.root)
+    if (!this.mayWrite()) throw new Error(`${this.fnDir} cannot be written`)
     makeRealDirs(this.root, dirname(this.pathOf(key)))
   }
 
@@ -294,38 +268,55 @@ export class DiskStore implements Store {
     }
     const encoded = encodeEntry(entry.value, meta, entry.args, this.format)
     entry.bytes = encoded.bytes
-    if (unwritableRoots.has(this.root)) return
     const path = this.pathOf(key)
     for (let attempt = 1; ; attempt++) {
+      if (!this.mayWrite()) return
       try {
         return writeAtomically(this.root, path, key.digest, encoded)
       } catch (error) {
         // Directories this process made may have been removed since (`persist clear`, `clear()`): make them again.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 1) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) {
           forgetDirs(this.root)
           continue
         }
-        unwritableRoots.add(this.root)
-        return warnUnwritable(this.root, error)
+        return writeFailed(this.root, this.fnDir, error, 'function')
       }
     }
   }
 
+  /**
+   * Whether deleting under the root is allowed: it is persist's (stores/ownership.ts). A user's directory is
+   * refused with the same single warning as a write; a missing root has nothing to delete.
+   */
+  private mayDelete(): boolean {
+    const ownership = cacheRootOwnership(this.root)
+    if (ownership.kind === 'foreign') warnForeignRoot(new ForeignRootError(this.root, ownership.foreignItem))
+    return ownership.kind === 'tagged' || ownership.kind === 'untagged'
+  }
+
   delete(key: EntryKey): boolean {
+    const path = this.pathOf(key)
+    // Only an entry file reached through persist's own directories: never one behind a planted link.
+    if (!this.mayDelete() || !isRealPathBelow(this.root, dirname(path))) return false
     try {
-      unlinkSync(this.pathOf(key))
+      unlinkSync(path)
       return true
     } catch {
       return false
     }
   }
 
+  /** Removes this function's entries (of one scope), leaving whatever persist does not recognise (removeOwned.ts). */
   clear(scope?: string): void {
-    const fnDir = functionDir(this.root, this.id)
     forgetDirs(this.root)
-    if (scope === undefined) return rmSync(fnDir, { recursive: true, force: true })
-    for (const hashDir of listDir(fnDir)) {
-      rmSync(join(fnDir, hashDir, SCOPE_PREFIX + toSegment(scope)), { recursive: true, force: true })
+    if (!this.mayDelete()) return
+    if (scope === undefined) {
+      removeOwned(this.fnDir, 'function')
+      return
+    }
+    if (!isRealPathBelow(this.root, this.fnDir)) return
+    for (const version of dirents(this.fnDir)) {
+      if (version.isDirectory()) removeOwned(join(this.fnDir, version.name, SCOPE_PREFIX + toSegment(scope)), 'bucket')
     }
   }
 
@@ -430,17 +421,10 @@ function readExactly(fd: number, buffer: Buffer, position: number): Buffer {
   return buffer
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-  } catch {
-    return []
-  }
-}
-
 /** Forgets which directories were found unwritable (tests; a user who fixed the directory). */
 export function resetDiskState(): void {
   readyRoots.clear()
+  foreignRoots.clear()
   realDirs.clear()
-  unwritableRoots.clear()
+  resetWriteFailures()
 }

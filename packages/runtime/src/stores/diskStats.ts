@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path'
 import { STATS_DIR } from './layout'
 import { countedNames, listStats, type StatsCounts, sumStats } from './statsFiles'
 import { FOLD_AT, foldStats } from './statsFold'
+import { isOwnedCacheRoot } from './ownership'
 
 export type { StatsCounts }
 
@@ -72,8 +73,8 @@ function areRealDirs(paths: string[]): boolean {
  */
 function writeStatsFile(dir: string, counts: StatsCounts): boolean {
   const statsDir = join(dir, STATS_DIR)
-  // `<root>/<function>/<version>`: the two levels below the root are persist's and must be real directories.
-  if (!areRealDirs([dirname(dir), dir])) return false
+  // `<root>/<function>/<version>`: the root must be persist's, the two levels below it real directories.
+  if (!isOwnedCacheRoot(dirname(dirname(dir))) || !areRealDirs([dirname(dir), dir])) return false
   try {
     mkdirSync(statsDir)
   } catch (error) {

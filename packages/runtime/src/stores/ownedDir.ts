@@ -1,16 +1,31 @@
 /**
  * Recognising a cache directory persist made but did not tag. The plugin writes `manifest.json` and `analysis/`
  * into the default cache directory before the program first runs, so the disk store finds it non-empty; it is
- * still persist's when everything in it is something persist writes. Anything else in it (a `package.json`, a
- * `src/`) and it is not: the disk store does not tag it and the CLI refuses it.
+ * still persist's when everything in it is something persist writes, each file named as persist names it. Anything
+ * else in it (a `package.json`, a `src/`, a folder named like a function holding a user's files) and it is not:
+ * stores/ownership.ts neither writes nor deletes there, and the CLI refuses it.
  */
 import { closeSync, type Dirent, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path'
-import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, STATS_DIR } from './layout'
+import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, STATS_DIR, TEMPORARY_FILE_RE } from './layout'
 
-const SHARD_RE = /^[0-9a-f]{2}$/
+/** A shard directory's name: the first two hex digits of the keys (or blob hashes) in it. */
+export const SHARD_RE = /^[0-9a-f]{2}$/
 /** How every file of the build's analysis cache starts (@persist/core `analysis/diskCache.ts`), whatever its name. */
 const ANALYSIS_MAGIC = Buffer.from('persist-analysis\n')
+
+/** The files persist writes into a shard: entries, writers' temporary files, locks and locks being broken (lock.ts). */
+const SHARD_FILE_RE = /^(?:[0-9a-f]{64}|\.[0-9a-f]{64}\.lock(?:\.[0-9a-f]+\.broken)?)$/
+
+/** Whether persist writes files named `name` into a shard directory. */
+export function isShardFileName(name: string): boolean {
+  return SHARD_FILE_RE.test(name) || TEMPORARY_FILE_RE.test(name)
+}
+
+/** The per-process counts of `.stats` (stores/diskStats.ts): `<pid>-<hex>.json`, and their temporary files. */
+export function isStatsFileName(name: string): boolean {
+  return /^\d+-[0-9a-f]+\.json$/.test(name) || TEMPORARY_FILE_RE.test(name)
+}
 
 function list(dir: string): Dirent[] | undefined {
   try {
@@ -51,8 +66,8 @@ function isAnalysisDir(dir: string): boolean {
   return (list(dir) ?? []).every((file) => file.isFile() && (file.name.endsWith('.tmp') || startsWithAnalysisMagic(join(dir, file.name))))
 }
 
-function holdsOnlyFiles(dir: string): boolean {
-  return (list(dir) ?? []).every((file) => file.isFile())
+function holdsOnlyFiles(dir: string, isOwnName: (name: string) => boolean): boolean {
+  return (list(dir) ?? []).every((file) => file.isFile() && isOwnName(file.name))
 }
 
 /** `<shard>/<key>` directories (or, in a version directory, `~<scope>` directories of them and `.stats`). */
@@ -61,8 +76,8 @@ function isBucket(dir: string, isVersion: boolean): boolean {
   if (!children) return false
   return children.every((child) => {
     if (!child.isDirectory()) return false
-    if (SHARD_RE.test(child.name)) return holdsOnlyFiles(join(dir, child.name))
-    if (isVersion && child.name === STATS_DIR) return holdsOnlyFiles(join(dir, child.name))
+    if (SHARD_RE.test(child.name)) return holdsOnlyFiles(join(dir, child.name), isShardFileName)
+    if (isVersion && child.name === STATS_DIR) return holdsOnlyFiles(join(dir, child.name), isStatsFileName)
     if (isVersion && child.name.startsWith(SCOPE_PREFIX)) return isBucket(join(dir, child.name), false)
     return false
   })
@@ -83,18 +98,19 @@ function isPersistItem(dir: string, child: Dirent): boolean {
   return isFunctionDir(path)
 }
 
-/**
- * Whether every item of `dir` is a build manifest, the analysis cache, out-file blobs, a temporary file or a
- * function directory (true for an empty directory; false for one that cannot be read).
- */
-export function holdsOnlyPersistFiles(dir: string): boolean {
-  const children = list(dir)
-  return children !== undefined && children.every((child) => isPersistItem(dir, child))
+function describeItem(dir: string, child: Dirent): string {
+  const kind = child.isSymbolicLink() ? 'a symlink' : child.isDirectory() ? 'a directory' : child.isFile() ? 'a file' : 'a special file'
+  return `${join(dir, child.name)} (${kind})`
 }
 
-/** The CLI's test for an untagged directory: a build manifest and nothing but what persist writes. */
-export function looksLikePersistDir(dir: string): boolean {
+/**
+ * The first item of `dir` that is not a build manifest, the analysis cache, out-file blobs, a temporary file or a
+ * function directory, described for a message; undefined when there is none (an empty directory).
+ */
+export function firstForeignItem(dir: string): string | undefined {
   const children = list(dir)
-  if (!children || !children.some((child) => child.name === 'manifest.json')) return false
-  return children.every((child) => isPersistItem(dir, child))
+  if (children === undefined) return `${dir} itself (it cannot be read)`
+  const foreign = children.find((child) => !isPersistItem(dir, child))
+  return foreign === undefined ? undefined : describeItem(dir, foreign)
 }
+

@@ -11,8 +11,9 @@ import { formatBytes } from '../format'
 import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
-import { removeTree } from '../remove'
+import { keptLines, removeTree } from '../remove'
 import { tidyStats } from '../tidyStats'
+import { addRemoval, type Removal } from '../../stores/removeOwned'
 
 export interface ClearOptions extends CommonOptions {
   scope?: string
@@ -28,26 +29,31 @@ export function clear(name: string | undefined, options: ClearOptions): void {
   const records = describeEntries(scanFunctions(functions).entries, false, 'clearing').filter(
     (record) => scopeSegment === undefined || record.scope === scopeSegment,
   )
+  // What was found, for a dry run; what was removed otherwise (a concurrent writer may add or replace entries meanwhile).
+  const done: Removal = { entries: records.length, bytes: records.reduce((sum, record) => sum + record.size, 0), kept: [] }
   if (!options.dryRun) {
+    done.entries = 0
+    done.bytes = 0
     for (const fn of functions) {
-      if (scopeSegment === undefined) removeTree(cache.root, fn.path)
-      else for (const hash of fn.hashes) removeTree(cache.root, join(fn.path, hash, SCOPE_PREFIX + scopeSegment))
+      if (scopeSegment === undefined) addRemoval(done, removeTree(cache.root, fn.path, 'function'))
+      else for (const hash of fn.hashes) addRemoval(done, removeTree(cache.root, join(fn.path, hash, SCOPE_PREFIX + scopeSegment), 'bucket'))
     }
     tidyStats(cache.root, functions)
   }
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(records.map((record) => record.path)), Boolean(options.dryRun))
-  const bytes = records.reduce((sum, record) => sum + record.size, 0)
   const data = {
     dir: cache.root,
     dryRun: Boolean(options.dryRun),
     functions: functions.map((fn) => fn.id),
     scope: scope ?? null,
-    entries: records.length,
-    bytes,
+    entries: done.entries,
+    bytes: done.bytes,
+    kept: done.kept,
     orphanBlobs: blobs,
   }
   print(options, data, () => {
     const what = `${name === undefined ? 'all functions' : functions[0]!.id}${scope === undefined ? '' : `, scope ${JSON.stringify(scope)}`}`
-    return `${options.dryRun ? 'would remove' : 'removed'} ${records.length} entries (${formatBytes(bytes)}) of ${what}`
+    const line = `${options.dryRun ? 'would remove' : 'removed'} ${done.entries} entries (${formatBytes(done.bytes)}) of ${what}`
+    return [line, ...keptLines(done.kept)].join('\n')
   })
 }

@@ -12,7 +12,7 @@ import { isLiveVersion } from '../functions'
 import { scanVersion } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
-import { removeTree } from '../remove'
+import { keptLines, removeTree } from '../remove'
 import { tidyStats } from '../tidyStats'
 
 export interface PruneOptions extends CommonOptions {
@@ -25,6 +25,8 @@ export function prune(options: PruneOptions): void {
   const cache = openCache(options, 'required')
   const removed: Array<{ id: string; hash: string; entries: number; bytes: number; reason: string }> = []
   const kept: Array<{ id: string; reason: string }> = []
+  // Items in a removed version that persist did not create: they stay, and are reported.
+  const keptForeign = new Set<string>()
   const deleted = new Set<string>()
   for (const fn of cache.functions) {
     if (fn.liveHash === undefined && !options.unknown) {
@@ -42,19 +44,19 @@ export function prune(options: PruneOptions): void {
         bytes: records.reduce((sum, record) => sum + record.size, 0),
         reason: fn.liveHash === undefined ? 'function not in the manifest' : 'version not in the manifest',
       })
-      if (!options.dryRun) removeTree(cache.root, join(fn.path, hash))
+      if (!options.dryRun) for (const path of removeTree(cache.root, join(fn.path, hash), 'version').kept) keptForeign.add(path)
     }
-    if (!options.dryRun && fn.liveHash === undefined) removeTree(cache.root, fn.path)
+    if (!options.dryRun && fn.liveHash === undefined) for (const path of removeTree(cache.root, fn.path, 'function').kept) keptForeign.add(path)
   }
   if (!options.dryRun) tidyStats(cache.root, cache.functions)
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, deleted, Boolean(options.dryRun))
   const bytes = removed.reduce((sum, version) => sum + version.bytes, 0)
-  const data = { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, bytes, orphanBlobs: blobs }
+  const data = { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, keptForeign: [...keptForeign], bytes, orphanBlobs: blobs }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
     const lines = removed.map((version) => `${pc.red('-')} ${version.id} ${shortHash(version.hash)} (${version.entries} entries, ${formatBytes(version.bytes)})`)
     for (const fn of kept) lines.push(pc.dim(`  kept ${fn.id}: ${fn.reason}`))
-    lines.push(`${verb} ${removed.length} stale version(s), ${formatBytes(bytes)}`)
+    lines.push(`${verb} ${removed.length} stale version(s), ${formatBytes(bytes)}`, ...keptLines(data.keptForeign))
     return lines.join('\n')
   })
 }
