@@ -8,6 +8,7 @@
 import { closeSync, type Dirent, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, STATS_DIR, TEMPORARY_FILE_RE } from './layout'
+import { isStatsFileName } from './statsFiles'
 
 /** A shard directory's name: the first two hex digits of the keys (or blob hashes) in it. */
 export const SHARD_RE = /^[0-9a-f]{2}$/
@@ -23,9 +24,6 @@ export function isShardFileName(name: string): boolean {
 }
 
 /** The per-process counts of `.stats` (stores/diskStats.ts): `<pid>-<hex>.json`, and their temporary files. */
-export function isStatsFileName(name: string): boolean {
-  return /^\d+-[0-9a-f]+\.json$/.test(name) || TEMPORARY_FILE_RE.test(name)
-}
 
 function list(dir: string): Dirent[] | undefined {
   try {

@@ -11,7 +11,8 @@
 import { lstatSync, rmdirSync, statSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { dirents, SCOPE_PREFIX, SHA256_RE, STATS_DIR } from './layout'
-import { isShardFileName, isStatsFileName, SHARD_RE } from './ownedDir'
+import { isShardFileName, SHARD_RE } from './ownedDir'
+import { isStatsFileName } from './statsFiles'
 
 /** What a removal did: entries removed (with their bytes) and the items it left because they are not persist's. */
 export interface Removal {

@@ -23,6 +23,13 @@ export interface StatsCounts {
 export const COUNTS_FILE_RE = /^[^.].*\.json$/
 const FOLD_ID_RE = /^[0-9a-f]{12}$/
 const SUM_RE = /^fold-([0-9a-f]{12})\.json$/
+/** The name a process gives the counts it writes at exit (stores/diskStats.ts). */
+const PROCESS_FILE_RE = /^\d+-[0-9a-f]+\.json$/
+
+/** Whether a file in `.stats` is one persist writes there: a process's counts, a fold's sum, a claim or a temporary file. */
+export function isStatsFileName(name: string): boolean {
+  return PROCESS_FILE_RE.test(name) || SUM_RE.test(name) || TEMPORARY_FILE_RE.test(name)
+}
 const CLAIM_RE = /^\.claim-([0-9a-f]{12})\.([^.].*\.json)\.tmp$/
 
 /** The fold id of a sum's name; undefined for any other name. */
