@@ -107,6 +107,17 @@ describe('entries of an older key format', () => {
   })
 })
 
+describe('persist adopt', () => {
+  it('does not carry entries of an older key format into the new version', () => {
+    const { cache } = upgradedCache()
+    const fnDir = join(cache, 'src__steps.ts#scaled')
+    const from = persistJson(['ls', 'scaled', '--dir', cache]).functions[0].versions[0].hash
+    const out = persistJson(['adopt', 'src/steps.ts#scaled', '--from', from, '--to', 'nexthash', '--dir', cache])
+    expect([out.adopted, out.obsolete]).toEqual([3, 3])
+    expect(entryFiles(cache, 'src__steps.ts#scaled').filter((path) => path.startsWith(join(fnDir, 'nexthash')))).toHaveLength(3)
+  })
+})
+
 describe('entries of a newer key format (a newer persist sharing the cache)', () => {
   it('are neither obsolete nor corrupt to gc and verify: they are left for the runtime that wrote them', () => {
     const { cache, twins } = upgradedCache(KEY_FORMAT + 1)
