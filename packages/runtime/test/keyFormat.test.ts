@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KEY_FORMAT } from '../src/key/encode'
 import { persisted } from '../src/index'
+import { Codec, decodeEntry, encodeEntry, isObsoleteKeyFormat, OtherKeyFormatError, readHeader } from '../src/value/entryFile'
 import { persistedFn, useSandbox } from './helpers'
-import { copyWithKeyFormat } from './olderKeyFormat'
+import { copyWithKeyFormat, withKeyFormat } from './olderKeyFormat'
 
 const sandbox = useSandbox()
 
@@ -71,5 +73,17 @@ describe('entries written under another key format', () => {
       expect(reader.calls.count).toBe(1)
     }
     expect(sandbox.warnings).toEqual([])
+  })
+
+  it('whatever the key format byte, an intact entry decodes to its value exactly when it is the current one; only older ones are obsolete', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.oneof(fc.constant(KEY_FORMAT), fc.integer({ min: 0, max: 255 })), (value, keyFormat) => {
+        const encoded = encodeEntry(value, { createdAt: 1, durationMs: 2 }, [value], { codec: Codec.V8 })
+        const bytes = withKeyFormat(Buffer.concat(encoded.parts), keyFormat)
+        expect(isObsoleteKeyFormat(readHeader(bytes, bytes.length))).toBe(keyFormat < KEY_FORMAT)
+        if (keyFormat === KEY_FORMAT) expect(decodeEntry(bytes, { codec: Codec.V8 }).value).toEqual(value)
+        else expect(() => decodeEntry(bytes, { codec: Codec.V8 })).toThrow(OtherKeyFormatError)
+      }),
+    )
   })
 })
