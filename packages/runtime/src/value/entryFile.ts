@@ -8,11 +8,11 @@
  *   16 payload length u48 · 22 key format u8 (KEY_FORMAT of key/encode.ts) · 23 zero · 24 createdAt f64
  *   32 durationMs f64 · 40 checksum (8 bytes) of bytes 0–39 and everything after the header
  *
- * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read. Byte 22 was zero before entries recorded
- * their key format (key formats 1 and 2): an entry whose key format is not the runtime's can never be hit again
- * (its digest is another format's): the runtime never reads or lists it; one of an older key format is obsolete:
- * the CLI does not count it and `persist gc` and `verify` remove it.
- * The entry format stays 2: runtimes that ignore byte 22 still read these entries.
+ * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read. Byte 22 holds the key format the entry
+ * was written under; key formats 1 and 2 left it zero. The runtime never serves or lists an entry of another key
+ * format (its name is another format's digest, so no call reaches it anyway); one of an older key format is
+ * obsolete: the CLI does not count it, `persist gc` and `verify` remove it. The entry format stays 2 (the layout is
+ * unchanged), so a runtime that ignores byte 22 still reads these entries.
  */
 import { serialize as v8Serialize } from 'node:v8'
 import { KEY_FORMAT } from '../key/encode'
