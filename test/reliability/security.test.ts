@@ -5,6 +5,7 @@ import { serialize } from 'node:v8'
 import { crc32 } from 'node:zlib'
 import { configure, link, register, type FunctionOptions, type Registration } from '@persist/runtime'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { KEY_FORMAT } from '../../packages/runtime/src/key/encode'
 import { builtRuntime, entryFilesUnder, filesUnder, runWorker, useWorkspace, warningLines, worker } from './helpers'
 
 /**
@@ -21,6 +22,8 @@ function craftEntry(payload: Uint8Array, codec: 0 | 1, flags: number, meta = '')
   header.writeUInt32LE(metaBytes.length, 8)
   header.writeUInt32LE(0, 12)
   header.writeUIntLE(payload.byteLength, 16, 6)
+  // Written under the current key format: the runtime never decodes an entry of another one.
+  header[22] = KEY_FORMAT
   header.writeDoubleLE(Date.now(), 24)
   header.writeDoubleLE(1, 32)
   header.writeUInt32LE(crc32(payload, crc32(metaBytes, crc32(header.subarray(0, 40)))), 40)

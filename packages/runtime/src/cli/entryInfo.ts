@@ -3,11 +3,11 @@
  * blob sweep), on top of the entry format of `value/entryFile.ts`. The checksum is always checked first: metadata
  * of a damaged entry (its scope, arguments, the blobs it needs) is never shown or acted on.
  */
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { deserialize } from 'node:v8'
 import { verifyEntryFile } from '../stores/disk'
 import { SHA256_RE } from '../stores/layout'
-import { CorruptEntryError, parseEntryMeta } from '../value/entryFile'
+import { CorruptEntryError, ENTRY_HEADER_BYTES, isObsoleteKeyFormat, parseEntryMeta, readHeader } from '../value/entryFile'
 
 /** What a listing shows of an entry. */
 export interface EntryInfo {
@@ -19,6 +19,8 @@ export interface EntryInfo {
   args: unknown[] | undefined
   /** sha256 names of the out-file blobs the entry needs (the `outFiles` option). */
   blobs: string[]
+  /** Written under an older key format: no runtime can hit it again (value/entryFile.ts). */
+  obsolete: boolean
 }
 
 function blobNames(records: unknown): string[] {
@@ -40,7 +42,7 @@ export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
         args = undefined
       }
     }
-    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: header.payloadStart + header.payloadLength, scope: meta.scope, args, blobs: blobNames(meta.outFiles) }
+    return { createdAt: header.createdAt, durationMs: header.durationMs, bytes: header.payloadStart + header.payloadLength, scope: meta.scope, args, blobs: blobNames(meta.outFiles), obsolete: isObsoleteKeyFormat(header) }
   } finally {
     closeSync(fd)
   }
@@ -50,6 +52,8 @@ export function readEntryInfo(path: string, withArgs: boolean): EntryInfo {
 export type EntryCheck =
   /** Intact; `blobs` are the out-file blobs it needs. */
   | { state: 'ok'; blobs: string[] }
+  /** Intact but written under an older key format: it can never be hit again, so it can go. */
+  | { state: 'obsolete'; reason: string }
   /** The bytes are wrong: the runtime would treat the entry as a miss, so it can go. */
   | { state: 'corrupt'; reason: string }
   /** The file could not be read (vanished, permission, I/O error): nothing is known about its bytes. */
@@ -58,11 +62,51 @@ export type EntryCheck =
 /** Checks the structure and the checksum of an entry file. */
 export function checkEntryFile(path: string): EntryCheck {
   try {
-    return { state: 'ok', blobs: readEntryInfo(path, false).blobs }
+    const info = readEntryInfo(path, false)
+    if (info.obsolete) return { state: 'obsolete', reason: 'written under an older key format: no call can hit it again' }
+    return { state: 'ok', blobs: info.blobs }
   } catch (error) {
     if (error instanceof CorruptEntryError) return { state: 'corrupt', reason: error.message }
     const code = (error as NodeJS.ErrnoException).code
     if ((error as NodeJS.ErrnoException).syscall === 'open') return { state: 'unreadable', reason: `cannot be opened (${code})` }
     return { state: 'unreadable', reason: `cannot be read (${code ?? (error as Error).message})` }
+  }
+}
+
+/** Size and last use of an entry file, and whether its header names an older key format. */
+export interface EntryFileState {
+  size: number
+  mtimeMs: number
+  obsolete: boolean
+}
+
+const headerScratch = Buffer.alloc(ENTRY_HEADER_BYTES)
+
+/**
+ * What a listing needs of an entry file, from its 48 header bytes only (the checksum is not checked: too costly for
+ * `ls` and `gc` at 100k entries). A header that does not parse is not obsolete: it is corrupt, counted as before,
+ * and `persist verify` judges it. Undefined when the file vanished meanwhile.
+ */
+export function readEntryFileState(path: string): EntryFileState | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    const { size, mtimeMs } = fstatSync(fd)
+    let obsolete = false
+    try {
+      const read = readSync(fd, headerScratch, 0, ENTRY_HEADER_BYTES, 0)
+      obsolete = isObsoleteKeyFormat(readHeader(headerScratch.subarray(0, read), size))
+    } catch {
+      // Unreadable or not an entry header: corrupt, not obsolete.
+    }
+    return { size, mtimeMs, obsolete }
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
   }
 }

@@ -30,6 +30,7 @@ import {
   payloadPieces,
   readHeader,
   type EntryHeader,
+  OtherKeyFormatError,
   type ValueFormat,
 } from '../value/entryFile'
 import { bucketDir, dirents, functionDir, scanVersion, SCOPE_PREFIX, toSegment } from './layout'
@@ -249,6 +250,8 @@ export class DiskStore implements Store {
   }
 
   private readFailed(path: string, error: unknown): undefined {
+    // Written under another key format: intact, but never this runtime's to serve or list (no warning per file).
+    if (error instanceof OtherKeyFormatError) return undefined
     if (!(error instanceof CorruptEntryError) && (error as NodeJS.ErrnoException).code) return undefined
     const reason = error instanceof CorruptEntryError ? error.message : `cannot be decoded: ${(error as Error).message}`
     warnOnce(`ignoring the cache entry ${path}: ${reason}. It will be recomputed and overwritten.`, `corrupt:${path}`)

@@ -5,12 +5,17 @@
  *
  *   0 "PRST" · 4 format version · 5 codec (0 v8, 1 json, 2 custom) · 6 flags (1 tagged types, 2 args, 4 raw,
  *   8 blobs) · 7 checksum kind (0 crc32, 1 poly1305: value/checksum.ts) · 8 meta length u32 · 12 args length u32
- *   16 payload length u48 · 24 createdAt f64 · 32 durationMs f64
- *   40 checksum (8 bytes) of bytes 0–39 and everything after the header
+ *   16 payload length u48 · 22 key format u8 (KEY_FORMAT of key/encode.ts) · 23 zero · 24 createdAt f64
+ *   32 durationMs f64 · 40 checksum (8 bytes) of bytes 0–39 and everything after the header
  *
- * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read.
+ * Format 1 was format 2 with crc32 only (byte 7 zero); it is still read. Byte 22 holds the key format the entry
+ * was written under; key formats 1 and 2 left it zero. The runtime never serves or lists an entry of another key
+ * format (its name is another format's digest, so no call reaches it anyway); one of an older key format is
+ * obsolete: the CLI does not count it, `persist gc` and `verify` remove it. The entry format stays 2 (the layout is
+ * unchanged), so a runtime that ignores byte 22 still reads these entries.
  */
 import { serialize as v8Serialize } from 'node:v8'
+import { KEY_FORMAT } from '../key/encode'
 import { isOutFileRecords, type OutFileRecord } from '../outFiles/record'
 import { CHECKSUM_BYTES, checksumKindFor, createChecksum, type Checksum } from './checksum'
 import { BLOB_MIN_BYTES, blobTypeOf, prepareValue, reviveValue } from './faithful'
@@ -21,6 +26,8 @@ const ENTRY_FORMAT = 2
 /** Format 1 entries (crc32 only) are still valid: they are read, never written. */
 const READABLE_FORMATS = new Set([1, ENTRY_FORMAT])
 const MAGIC = 0x54535250 // "PRST" little-endian
+/** Where the header records the key format the entry was written under. */
+const KEY_FORMAT_OFFSET = 22
 const HEADER_BYTES = 48
 /**
  * The checksum at byte 40 covers the header before it, then everything after the header: a checker reading in
@@ -108,6 +115,21 @@ export interface DecodedEntry extends EntryMeta {
 
 export class CorruptEntryError extends Error {}
 
+/**
+ * An intact entry written under another key format than this runtime's. The runtime cannot hit it (its name is
+ * the digest of another key format) and skips it without a warning.
+ */
+export class OtherKeyFormatError extends Error {}
+
+/**
+ * Whether an entry was written under an older key format: no runtime of this version or later can ever hit it
+ * again, so `persist gc` and `verify` remove it and listings do not count it. An entry of a newer key format is
+ * not obsolete: a newer runtime sharing the cache still uses it.
+ */
+export function isObsoleteKeyFormat(header: EntryHeader): boolean {
+  return header.keyFormat < KEY_FORMAT
+}
+
 /** Serializes a result. Throws UnfaithfulValueError when the codec (v8 or JSON) would change the value. */
 export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unknown[] | undefined, format: ValueFormat): EncodedEntry {
   let flags = 0
@@ -154,6 +176,7 @@ export function encodeEntry(value: unknown, meta: EntryMeta, args: readonly unkn
   header.writeUInt32LE(metaBytes.length, 8)
   header.writeUInt32LE(argsBytes.length, 12)
   header.writeUIntLE(payloadLength, 16, 6)
+  header[KEY_FORMAT_OFFSET] = KEY_FORMAT
   header.writeDoubleLE(meta.createdAt, 24)
   header.writeDoubleLE(meta.durationMs, 32)
   header[7] = checksumKindFor(CRC_COVERED_HEADER_BYTES + metaBytes.length + argsBytes.length + payloadLength)
@@ -179,6 +202,8 @@ export interface EntryHeader {
   createdAt: number
   durationMs: number
   checksumKind: number
+  /** The key format the entry was written under; 0 for entries written before it was recorded (key formats 1, 2). */
+  keyFormat: number
   /** The CHECKSUM_BYTES bytes of the checksum (a view into the header bytes it was read from). */
   checksum: Buffer
   /** Offset of the payload: header, metadata and arguments come before it. */
@@ -210,6 +235,7 @@ export function readHeader(bytes: Uint8Array, fileSize: number): EntryHeader {
     createdAt: view.readDoubleLE(24),
     durationMs: view.readDoubleLE(32),
     checksumKind: view[7]!,
+    keyFormat: view[KEY_FORMAT_OFFSET]!,
     checksum: view.subarray(CRC_COVERED_HEADER_BYTES, CRC_COVERED_HEADER_BYTES + CHECKSUM_BYTES),
     payloadStart,
   }
@@ -234,6 +260,8 @@ export function decodeParts(
   const pieces = Array.isArray(payload) ? payload : [payload]
   for (const piece of pieces) checksum.update(piece)
   if (!checksum.digest().equals(header.checksum)) throw new CorruptEntryError('checksum mismatch')
+  // Checked after the checksum: a damaged byte 22 makes an entry corrupt, not obsolete.
+  if (header.keyFormat !== KEY_FORMAT) throw new OtherKeyFormatError(`written under key format ${header.keyFormat || '1 or 2'}, this runtime uses ${KEY_FORMAT}`)
   if (header.codec !== format.codec) {
     throw new CorruptEntryError(`written with codec ${header.codec}, the function now uses ${format.codec}`)
   }

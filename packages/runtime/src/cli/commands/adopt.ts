@@ -8,6 +8,7 @@
 import { copyFileSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { dirname, join, relative, sep } from 'node:path'
+import { readEntryFileState } from '../entryInfo'
 import { CliError, UsageError } from '../errors'
 import { findFunction } from '../functions'
 import { formatBytes, shortHash } from '../format'
@@ -97,11 +98,16 @@ export function adopt(name: string, options: AdoptOptions): void {
   const target = targetHash + versionSuffixOf(source)
   if (source === target) throw new CliError(`${fn.id}: version ${shortHash(source)} is already the current one; nothing to adopt.`)
   const { entries } = scanVersion(fn, source)
-  const counts = { linked: 0, copied: 0, exists: 0 }
+  const counts = { linked: 0, copied: 0, exists: 0, obsolete: 0 }
   let bytes = 0
   const progress = createProgress('adopting', entries.length)
   for (const entry of entries) {
     progress.tick()
+    // An entry of an older key format can never be hit, under any hash: carrying it over would only revive it.
+    if (readEntryFileState(entry.path)?.obsolete) {
+      counts.obsolete++
+      continue
+    }
     const destination = join(fn.path, target, relative(join(fn.path, source), entry.path))
     if (options.dryRun) {
       counts[statFile(destination) ? 'exists' : 'linked']++
@@ -115,10 +121,11 @@ export function adopt(name: string, options: AdoptOptions): void {
   progress.done()
   if (!options.dryRun) tidyStats(cache.root, cache.functions)
   const adopted = counts.linked + counts.copied
-  const data = { id: fn.id, from: source, to: target, dryRun: Boolean(options.dryRun), adopted, linked: counts.linked, copied: counts.copied, kept: counts.exists, bytes }
+  const data = { id: fn.id, from: source, to: target, dryRun: Boolean(options.dryRun), adopted, linked: counts.linked, copied: counts.copied, kept: counts.exists, obsolete: counts.obsolete, bytes }
   print(options, data, () =>
     `${options.dryRun ? 'would adopt' : 'adopted'} ${adopted} entries of ${fn.id} from ${shortHash(source)} into ${shortHash(target)}` +
     (counts.exists > 0 ? ` (${counts.exists} already present there, kept)` : '') +
+    (counts.obsolete > 0 ? ` (${counts.obsolete} of an older key format left behind: no call can hit them)` : '') +
     (options.dryRun ? '' : `; ${counts.copied > 0 ? `${counts.copied} copied (${formatBytes(bytes)})` : 'hard-linked, no extra space'}`),
   )
 }

@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path'
 import { sweepOrphanBlobs } from '../blobs'
-import { describeEntries, type EntryRecord } from '../entries'
+import { describeEntries, type EntryRecord, splitObsolete } from '../entries'
 import { UsageError } from '../errors'
 import { formatBytes } from '../format'
 import { scanFunctions } from '../layoutScan'
@@ -54,16 +54,19 @@ export function gc(options: GcOptions): void {
     throw new UsageError('persist gc needs at least one limit: --max-bytes <size>, --max-entries <n> or --max-age <age>.')
   }
   const cache = openCache(options)
-  const records = describeEntries(scanFunctions(cache.functions).entries, false, 'scanning')
+  // Entries of an older key format can never be hit again: they go whatever the limits, and do not count against them.
+  const { current: records, obsolete } = splitObsolete(describeEntries(scanFunctions(cache.functions).entries, 'keyFormat', 'scanning'))
   const evicted = chooseEvictions(records, limits, Date.now())
   if (!options.dryRun) {
-    for (const record of evicted) {
+    for (const record of [...obsolete, ...evicted]) {
       removeFile(cache.root, record.path)
       removeEmptyDirs(cache.root, dirname(record.path))
     }
     tidyStats(cache.root, cache.functions)
   }
-  const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(evicted.map((record) => record.path)), Boolean(options.dryRun))
+  const deleted = new Set([...obsolete, ...evicted].map((record) => record.path))
+  const blobs = sweepOrphanBlobs(cache.root, cache.functions, deleted, Boolean(options.dryRun))
+  const obsoleteBytes = obsolete.reduce((sum, record) => sum + record.size, 0)
   const freed = evicted.reduce((sum, record) => sum + record.size, 0)
   const total = records.reduce((sum, record) => sum + record.size, 0)
   const data = {
@@ -72,11 +75,14 @@ export function gc(options: GcOptions): void {
     before: { entries: records.length, bytes: total },
     after: { entries: records.length - evicted.length, bytes: total - freed },
     removed: evicted.map((record) => ({ path: record.path, bytes: record.size, lastUsed: new Date(record.lastUsedMs).toISOString() })),
+    /** Entries of an older key format, removed besides the evictions (not counted in before/after). */
+    obsolete: { entries: obsolete.length, bytes: obsoleteBytes, paths: obsolete.map((record) => record.path) },
     orphanBlobs: blobs,
   }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
     return `${verb} ${evicted.length} of ${records.length} entries (${formatBytes(freed)}); ${data.after.entries} entries, ${formatBytes(data.after.bytes)} remain` +
+      (obsolete.length > 0 ? `; ${verb} ${obsolete.length} entries of an older key format, which no call can hit (${formatBytes(obsoleteBytes)})` : '') +
       (blobs.removed.length > 0 ? `; ${verb} ${blobs.removed.length} out-file blob(s) no entry needs (${formatBytes(blobs.bytes)})` : '')
   })
 }

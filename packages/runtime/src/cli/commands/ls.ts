@@ -1,6 +1,6 @@
 /** `persist ls [pattern]`: functions, their versions, entry counts, bytes and last use; the live version marked. */
 import pc from 'picocolors'
-import { describeEntries, groupByVersion } from '../entries'
+import { describeEntries, groupByVersion, splitObsolete } from '../entries'
 import { isLiveVersion, matchesPattern } from '../functions'
 import { formatAgo, formatBytes, isoTime, renderTable, shortHash } from '../format'
 import { scanFunctions } from '../layoutScan'
@@ -23,7 +23,10 @@ interface VersionRow {
 export function ls(pattern: string | undefined, options: LsOptions): void {
   const cache = openCache(options)
   const functions = cache.functions.filter((fn) => matchesPattern(fn.id, pattern))
-  const groups = groupByVersion(describeEntries(scanFunctions(functions).entries, false, 'listing'))
+  // Entries of an older key format can never be hit: not counted, only mentioned (gc and verify remove them).
+  const { current, obsolete } = splitObsolete(describeEntries(scanFunctions(functions).entries, 'keyFormat', 'listing'))
+  const groups = groupByVersion(current)
+  const obsoleteBytes = obsolete.reduce((sum, record) => sum + record.size, 0)
   const result = functions.map((fn) => {
     const versions: VersionRow[] = fn.hashes.map((hash) => {
       const mine = groups.get(`${fn.segment}/${hash}`) ?? []
@@ -50,6 +53,7 @@ export function ls(pattern: string | undefined, options: LsOptions): void {
     dir: cache.root,
     manifest: cache.manifest?.path ?? null,
     functions: result.map(({ versions, ...fn }) => ({ ...fn, versions: versions.map(({ lastUsedMs: _ms, ...version }) => version) })),
+    obsolete: { entries: obsolete.length, bytes: obsoleteBytes },
   }
   print(options, data, () => {
     if (result.length === 0) return pattern ? `no cached function matches ${JSON.stringify(pattern)} in ${cache.root}` : `no cached functions in ${cache.root}`
@@ -64,7 +68,11 @@ export function ls(pattern: string | undefined, options: LsOptions): void {
       ]),
     )
     const total = result.reduce((sum, fn) => sum + fn.bytes, 0)
-    const note = cache.manifest ? '' : pc.dim('\n(no build manifest found: live versions are not marked)')
+    const note =
+      (cache.manifest ? '' : pc.dim('\n(no build manifest found: live versions are not marked)')) +
+      (obsolete.length > 0
+        ? pc.dim(`\n(${obsolete.length} entries of an older key format, ${formatBytes(obsoleteBytes)}, not counted: no call can hit them; persist gc or persist verify removes them)`)
+        : '')
     return `${renderTable(
       [{ title: 'FUNCTION' }, { title: 'VERSION' }, { title: 'STATE' }, { title: 'ENTRIES', align: 'right' }, { title: 'SIZE', align: 'right' }, { title: 'LAST USE' }],
       rows,

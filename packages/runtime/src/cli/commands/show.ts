@@ -2,7 +2,7 @@
 import { basename } from 'node:path'
 import { inspect } from 'node:util'
 import pc from 'picocolors'
-import { describeEntries } from '../entries'
+import { describeEntries, splitObsolete } from '../entries'
 import { findFunction, isLiveVersion } from '../functions'
 import { formatBytes, formatDuration, isoTime, renderTable, shortHash } from '../format'
 import { scanFunctions } from '../layoutScan'
@@ -24,7 +24,8 @@ function describeArgs(args: unknown[] | undefined): string {
 export function show(name: string, options: ShowOptions): void {
   const cache = openCache(options)
   const fn = findFunction(cache.functions, name, true)
-  const records = describeEntries(scanFunctions([fn]).entries, 'args', 'reading entries')
+  // An entry of an older key format is not one of the function's entries any more: no call can hit it.
+  const records = splitObsolete(describeEntries(scanFunctions([fn]).entries, 'args', 'reading entries')).current
   records.sort((a, b) => (a.info?.createdAt ?? 0) - (b.info?.createdAt ?? 0))
   const entries = records.map((record) => ({
     version: record.hash,

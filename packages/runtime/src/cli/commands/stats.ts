@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import pc from 'picocolors'
 import { readRecordedStats } from '../../stores/diskStats'
-import { describeEntries, groupByVersion } from '../entries'
+import { describeEntries, groupByVersion, splitObsolete } from '../entries'
 import { matchesPattern } from '../functions'
 import { formatBytes, formatDuration, renderTable } from '../format'
 import { scanFunctions } from '../layoutScan'
@@ -20,7 +20,8 @@ export interface StatsOptions extends CommonOptions {
 export function stats(pattern: string | undefined, options: StatsOptions): void {
   const cache = openCache(options)
   const functions = cache.functions.filter((fn) => matchesPattern(fn.id, pattern))
-  const groups = groupByVersion(describeEntries(scanFunctions(functions).entries, 'header', 'reading entries'))
+  // Entries of an older key format can never be hit: they stand for no entries, bytes or compute a run can use.
+  const groups = groupByVersion(splitObsolete(describeEntries(scanFunctions(functions).entries, 'header', 'reading entries')).current)
   const result = functions.map((fn) => {
     const records = fn.hashes.flatMap((hash) => groups.get(`${fn.segment}/${hash}`) ?? [])
     const readable = records.filter((record) => record.info !== undefined)

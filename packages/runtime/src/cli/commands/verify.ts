@@ -1,6 +1,7 @@
 /**
  * `persist verify`: re-checks every entry's structure and checksum and removes the corrupt ones (the runtime
- * would only ever treat them as misses), re-hashes the out-file blobs, and removes temporary files and orphaned
+ * would only ever treat them as misses) and the intact ones of an older key format (obsolete: no call can hit
+ * them again; reported apart from corrupt ones, as `persist gc` removes them too), re-hashes the out-file blobs, and removes temporary files and orphaned
  * blobs older than `--tmp-age` (default 1 hour), which no running writer can still be about to use. Younger
  * temporary files are left alone; blobs younger than ORPHAN_AGE_MS are left alone whatever `--tmp-age` says.
  */
@@ -57,6 +58,7 @@ export function verify(options: VerifyOptions): number {
     else corruptBlobs.push({ path: blob.path, reason: 'bytes do not match the blob name (sha256)' })
   }
   const corrupt: Problem[] = []
+  const obsolete: Problem[] = []
   const unreadable: Problem[] = []
   const referenced = new Set<string>()
   let ok = 0
@@ -64,6 +66,7 @@ export function verify(options: VerifyOptions): number {
     progress.tick()
     const check = checkEntryFile(entry.path)
     if (check.state === 'corrupt') corrupt.push({ path: entry.path, reason: check.reason })
+    else if (check.state === 'obsolete') obsolete.push({ path: entry.path, reason: check.reason })
     else if (check.state === 'unreadable') {
       if (statFile(entry.path)) unreadable.push({ path: entry.path, reason: check.reason })
     } else {
@@ -87,7 +90,7 @@ export function verify(options: VerifyOptions): number {
     if (now - stats.mtimeMs > safeAgeMs) staleTemporary.push(file.path)
     else freshTemporary++
   }
-  const toRemove = [...corrupt, ...corruptBlobs].map((problem) => problem.path).concat(orphanBlobs, staleTemporary)
+  const toRemove = [...corrupt, ...obsolete, ...corruptBlobs].map((problem) => problem.path).concat(orphanBlobs, staleTemporary)
   if (!options.dryRun) {
     for (const path of toRemove) {
       removeFile(cache.root, path)
@@ -95,16 +98,17 @@ export function verify(options: VerifyOptions): number {
     }
     tidyStats(cache.root, cache.functions)
   }
-  const data = { dir: cache.root, dryRun: Boolean(options.dryRun), checked: entries.length, ok, corrupt, unreadable, corruptBlobs, orphanBlobs, staleTemporary, freshTemporary }
+  const data = { dir: cache.root, dryRun: Boolean(options.dryRun), checked: entries.length, ok, corrupt, obsolete, unreadable, corruptBlobs, orphanBlobs, staleTemporary, freshTemporary }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
     const lines = [
       ...corrupt.map((problem) => `${pc.red('corrupt')} ${problem.path}: ${problem.reason}`),
+      ...obsolete.map((problem) => `${pc.dim('obsolete')} ${problem.path}: ${problem.reason}`),
       ...corruptBlobs.map((problem) => `${pc.red('corrupt blob')} ${problem.path}: ${problem.reason}`),
       ...unreadable.map((problem) => `${pc.yellow('unreadable')} ${problem.path}: ${problem.reason}`),
       ...orphanBlobs.map((path) => `${pc.dim('blob no entry needs')} ${path}`),
       ...staleTemporary.map((path) => `${pc.dim('stale temporary file')} ${path}`),
-      `${entries.length} entries checked, ${ok} intact; ${verb} ${corrupt.length} corrupt entries and ${staleTemporary.length} stale temporary files` +
+      `${entries.length} entries checked, ${ok} intact; ${verb} ${corrupt.length} corrupt entries, ${obsolete.length} entries of an older key format and ${staleTemporary.length} stale temporary files` +
         (corruptBlobs.length + orphanBlobs.length > 0 ? `, ${corruptBlobs.length} corrupt and ${orphanBlobs.length} unneeded blobs` : '') +
         (freshTemporary > 0 ? ` (${freshTemporary} recent temporary file(s) left for their writers)` : ''),
     ]
