@@ -117,22 +117,22 @@ const READ_ATTEMPTS = 5
 
 /**
  * The sum of every count recorded for one version directory (damaged files count as nothing). A fold running
- * meanwhile renames files under the reader: it reads again until two listings agree.
+ * meanwhile renames files under the reader: it reads again until two listings agree. When they never do, the
+ * last complete sum is returned, or else the last partial one: a file that vanished each time costs its own
+ * counts, never all of them.
  */
 export function readRecordedStats(versionDir: string): StatsCounts {
   const statsDir = join(versionDir, STATS_DIR)
-  let last: StatsCounts = { hits: 0, misses: 0, timeSavedMs: 0 }
+  let best: { sum: StatsCounts; complete: boolean } = { sum: { hits: 0, misses: 0, timeSavedMs: 0 }, complete: false }
   let listing = listStats(statsDir)
   for (let attempt = 0; attempt < READ_ATTEMPTS && listing !== undefined; attempt++) {
-    const sum = sumStats(statsDir, listing)
+    const read = sumStats(statsDir, listing)
     const again = listStats(statsDir)
-    if (sum !== 'gone') {
-      last = sum
-      if (again !== undefined && sameNames(countedNames(listing), countedNames(again))) return sum
-    }
+    if (read.complete && again !== undefined && sameNames(countedNames(listing), countedNames(again))) return read.sum
+    if (read.complete || !best.complete) best = read
     listing = again
   }
-  return last
+  return best.sum
 }
 
 function sameNames(a: string[], b: string[]): boolean {

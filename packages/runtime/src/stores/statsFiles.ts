@@ -130,13 +130,17 @@ export function addCounts(sum: StatsCounts, more: StatsCounts): void {
   sum.timeSavedMs += more.timeSavedMs
 }
 
-/** The total recorded in `statsDir`, once per file; `gone` when a file vanished while it was read. */
-export function sumStats(statsDir: string, listing: StatsListing): StatsCounts | 'gone' {
+/**
+ * The total recorded in `statsDir`, once per file listed; `complete` is false when a file vanished while it was
+ * read (a fold took it), and the total then lacks that file's counts.
+ */
+export function sumStats(statsDir: string, listing: StatsListing): { sum: StatsCounts; complete: boolean } {
   const sum = { hits: 0, misses: 0, timeSavedMs: 0 }
+  let complete = true
   for (const name of countedNames(listing)) {
     const counts = readCounts(join(statsDir, name))
-    if (counts === 'gone') return 'gone'
-    if (counts !== 'unreadable') addCounts(sum, counts)
+    if (counts === 'gone') complete = false
+    else if (counts !== 'unreadable') addCounts(sum, counts)
   }
-  return sum
+  return { sum, complete }
 }
