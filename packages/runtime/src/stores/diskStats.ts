@@ -6,9 +6,9 @@
  * few however many processes ran. Writing them never throws: an unwritable or removed directory just loses the counts.
  */
 import { randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { STATS_DIR } from './layout'
+import { areRealDirs, STATS_DIR } from './layout'
 import { countedNames, listStats, type StatsCounts, sumStats } from './statsFiles'
 import { FOLD_AT, foldStats } from './statsFold'
 
@@ -53,15 +53,6 @@ export function trackStats(counts: StatsCounts, versionDir: string | undefined):
   if (versionDir !== undefined && !hooked) {
     hooked = true
     process.on('exit', flushStats)
-  }
-}
-
-/** Whether each path is a directory itself, not a symlink to one (persist never writes through links). */
-function areRealDirs(paths: string[]): boolean {
-  try {
-    return paths.every((path) => lstatSync(path).isDirectory())
-  } catch {
-    return false
   }
 }
 

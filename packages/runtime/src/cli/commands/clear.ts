@@ -33,7 +33,7 @@ export function clear(name: string | undefined, options: ClearOptions): void {
       if (scopeSegment === undefined) removeTree(cache.root, fn.path)
       else for (const hash of fn.hashes) removeTree(cache.root, join(fn.path, hash, SCOPE_PREFIX + scopeSegment))
     }
-    tidyStats(cache.root, functions)
+    tidyStats(cache.root, functions, records.map((record) => record.path))
   }
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(records.map((record) => record.path)), Boolean(options.dryRun))
   const bytes = records.reduce((sum, record) => sum + record.size, 0)

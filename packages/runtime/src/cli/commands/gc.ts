@@ -61,7 +61,7 @@ export function gc(options: GcOptions): void {
       removeFile(cache.root, record.path)
       removeEmptyDirs(cache.root, dirname(record.path))
     }
-    tidyStats(cache.root, cache.functions)
+    tidyStats(cache.root, cache.functions, evicted.map((record) => record.path))
   }
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(evicted.map((record) => record.path)), Boolean(options.dryRun))
   const freed = evicted.reduce((sum, record) => sum + record.size, 0)

@@ -46,7 +46,7 @@ export function prune(options: PruneOptions): void {
     }
     if (!options.dryRun && fn.liveHash === undefined) removeTree(cache.root, fn.path)
   }
-  if (!options.dryRun) tidyStats(cache.root, cache.functions)
+  if (!options.dryRun) tidyStats(cache.root, cache.functions, deleted)
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, deleted, Boolean(options.dryRun))
   const bytes = removed.reduce((sum, version) => sum + version.bytes, 0)
   const data = { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, bytes, orphanBlobs: blobs }
