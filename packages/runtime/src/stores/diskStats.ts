@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { quietly } from '../quietly'
 import { areRealDirs, STATS_DIR } from './layout'
 import { countedNames, listStats, type StatsCounts, sumStats } from './statsFiles'
 import { FOLD_AT, foldStats } from './statsFold'
@@ -79,11 +80,7 @@ function writeStatsFile(dir: string, counts: StatsCounts): boolean {
     renameSync(tmp, join(statsDir, name))
     return true
   } catch {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // Never created.
-    }
+    quietly(() => unlinkSync(tmp))
     return false
   }
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isRunning, LEFTOVER_AGE_MS, thisHostTag } from '../liveness'
+import { quietly } from '../quietly'
 import { STATS_DIR } from './layout'
 import { addCounts, type Claim, claimName, foldIdOfSum, foldOwner, listStats, newFoldId, readCounts, type StatsListing, sumName } from './statsFiles'
 
@@ -21,15 +22,6 @@ export const FOLD_AT = 16
  * and count them twice, for good.
  */
 const UNASKABLE_CLAIM_AGE_MS = 24 * 3_600_000
-
-function quietly(action: () => void): boolean {
-  try {
-    action()
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** How long ago `path` was last renamed or written; undefined when it is gone. */
 function ageOf(path: string, now: number): number | undefined {
