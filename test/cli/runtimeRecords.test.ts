@@ -72,7 +72,7 @@ describe('the runtime records what the CLI reads', () => {
     expect(readdirSync(dir).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
   })
 
-  it('gc, verify, prune, clear and adopt fold the counts of each version into one file, and persist stats reports the same totals', () => {
+  it('gc, verify, prune and clear fold the counts of each version into one file, adopt those of the adopted function, and persist stats reports the same totals', () => {
     const dir = copyCache(cache)
     const scaledDir = join(dir, 'src__steps.ts#scaled')
     const live = readdirSync(scaledDir)[0]!
@@ -90,7 +90,13 @@ describe('the runtime records what the CLI reads', () => {
       expect(Math.max(...Object.values(statsFileCounts(dir)))).toBeGreaterThan(1)
       const totals = recordedCounts(dir)
       persistJson([...command, '--dir', dir])
-      expect(Object.values(statsFileCounts(dir)), command[0]).toEqual([1, 1, 1])
+      if (command[0] === 'adopt') {
+        // Adopt changed one function only: the others' counts are left for a command that changes them.
+        for (const [version, files] of Object.entries(statsFileCounts(dir))) {
+          if (version.startsWith('src__steps.ts#scaled/')) expect(files, version).toBe(1)
+          else expect(files, version).toBeGreaterThan(1)
+        }
+      } else expect(Object.values(statsFileCounts(dir)), command[0]).toEqual([1, 1, 1])
       expect(recordedCounts(dir), command[0]).toEqual(totals)
     }
   })
@@ -104,13 +110,28 @@ describe('the runtime records what the CLI reads', () => {
     expect(readdirSync(dir).sort()).toEqual(['CACHEDIR.TAG', 'analysis', 'manifest.json'])
   })
 
+  it('gc and verify keep the counts of a version they did not empty, even one without entries (none of its results could be stored, or its process has stored none yet)', () => {
+    const dir = copyCache(cache)
+    runProject(project, { PERSIST_DIR: dir })
+    // The entries of scaled were never stored: only its counts are there.
+    for (const path of entryFiles(dir).filter((file) => file.includes('src__steps.ts#scaled'))) rmSync(path)
+    const totals = recordedCounts(dir)
+    expect(totals['src/steps.ts#scaled']!.misses).toBeGreaterThan(0)
+    persistJson(['gc', '--max-entries', '100', '--dir', dir])
+    persistJson(['verify', '--dir', dir])
+    expect(recordedCounts(dir)).toEqual(totals)
+  })
+
   it('gc evicts by last use: entries a later run hit are kept', () => {
     const dir = copyCache(cache)
     for (const path of entryFiles(dir)) utimesSync(path, LONG_AGO, LONG_AGO)
     // Hits scaled(1), greet and tenantTotal; scaled(2) and scaled(3) stay unused since LONG_AGO.
     expect(runProject(project, { PERSIST_DIR: dir, COUNT: '1' })).toEqual([])
+    const totals = recordedCounts(dir)
     const removed = persistJson(['gc', '--max-entries', '3', '--dir', dir]).removed
     expect(removed).toHaveLength(2)
+    // Scaled's version still has an entry: it keeps its counts.
+    expect(recordedCounts(dir)).toEqual(totals)
     expect(runProject(project, { PERSIST_DIR: dir })).toEqual(['scaled', 'scaled'])
   })
 })

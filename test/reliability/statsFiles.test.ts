@@ -1,11 +1,13 @@
-import { cpSync, readdirSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { readRecordedStats } from '../../packages/runtime/src/stores/diskStats'
-import { FOLD_AT } from '../../packages/runtime/src/stores/statsFold'
+import { FOLD_AT, foldStats } from '../../packages/runtime/src/stores/statsFold'
 import { persistJson } from '../cli/helpers'
-import { runWorker, runWorkerAsync, useWorkspace } from './helpers'
+import { runWorker, runWorkerAsync, useWorkspace, worker } from './helpers'
 
 const killAt = fileURLToPath(new URL('../../packages/runtime/test/fixtures/killAt.mjs', import.meta.url))
 const PROCESSES = 30
@@ -62,5 +64,66 @@ describe('hits and misses recorded by many processes', () => {
     }
     // Its own file, FOLD_AT + 1 claims, the sum, FOLD_AT + 1 deletions: every step was a kill once.
     expect(step).toBe(2 * (FOLD_AT + 1) + 3)
+  }, 120_000)
+
+  /**
+   * Leaves FOLD_AT files of counts, then starts a process that folds them and suspends it once it has claimed the
+   * first: resolves with the stopped process and a promise of its exit.
+   */
+  async function suspendedFold(statsDir: string) {
+    for (let run = 0; run < FOLD_AT; run++) expect(runWorker(['call', 'sync', '0'], workspace.env()).status).toBe(0)
+    const mark = join(workspace.dir(), 'stopped')
+    // Its own file (step 0), its first claim, then it stops before its second.
+    const env = { ...workspace.env(), KILL_DIR: statsDir, KILL_AT: '2', KILL_SIGNAL: 'SIGSTOP', KILL_MARK: mark }
+    const child = spawn(process.execPath, ['--import', killAt, worker, 'call', 'sync', '0'], { env, stdio: 'ignore' })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    for (let waited = 0; !existsSync(mark); waited++) {
+      expect(waited, 'the folding process never reached its second claim').toBeLessThan(600)
+      await sleep(50)
+    }
+    return { child, exited }
+  }
+
+  /** Tidies and folds `versionDir` as a process would `ms` from now. */
+  function foldLater(versionDir: string, ms: number): void {
+    const now = Date.now()
+    vi.spyOn(Date, 'now').mockReturnValue(now + ms)
+    try {
+      foldStats(versionDir, FOLD_AT + 1)
+    } finally {
+      vi.restoreAllMocks()
+    }
+  }
+
+  it('a fold suspended for hours (SIGSTOP, a sleeping laptop) keeps its claims, and counts nothing twice when it wakes up', async () => {
+    const versionDir = join(workspace.cache(), 'test__reliability__worker.mjs#make', 'w1')
+    const statsDir = join(versionDir, '.stats')
+    const total = () => {
+      const counts = readRecordedStats(versionDir)
+      return counts.hits + counts.misses
+    }
+    const { child, exited } = await suspendedFold(statsDir)
+    try {
+      expect(total()).toBe(FOLD_AT + 1)
+      foldLater(versionDir, 2 * 3_600_000)
+      expect(total()).toBe(FOLD_AT + 1)
+    } finally {
+      child.kill('SIGCONT')
+    }
+    expect(await exited).toBe(0)
+    expect(total()).toBe(FOLD_AT + 1)
+    expect(readdirSync(statsDir).filter((name) => name.startsWith('.'))).toEqual([])
+  }, 120_000)
+
+  it("a dead fold's claims are given back their names an hour later, and still count once", async () => {
+    const versionDir = join(workspace.cache(), 'test__reliability__worker.mjs#make', 'w1')
+    const statsDir = join(versionDir, '.stats')
+    const { child, exited } = await suspendedFold(statsDir)
+    child.kill('SIGKILL')
+    expect(await exited).toBe(null)
+    foldLater(versionDir, 2 * 3_600_000)
+    expect(readdirSync(statsDir).filter((name) => name.startsWith('.'))).toEqual([])
+    const counts = readRecordedStats(versionDir)
+    expect(counts.hits + counts.misses).toBe(FOLD_AT + 1)
   }, 120_000)
 })

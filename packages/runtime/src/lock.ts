@@ -14,8 +14,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs'
-import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
+import { isRunning, thisHost } from './liveness'
 import { where, type FunctionMeta, type Resolved } from './resolve'
 import { DiskStore } from './stores/disk'
 import { HybridStore } from './stores/hybrid'
@@ -65,8 +65,6 @@ export function lockTimingsFromEnv(env: NodeJS.ProcessEnv = process.env): LockTi
 export function lockPathOf(entryPath: string): string {
   return join(dirname(entryPath), `.${basename(entryPath)}.lock`)
 }
-
-const thisHost = hostname()
 
 /** A lock this process holds. */
 export class HeldLock {
@@ -148,23 +146,6 @@ export function readOwner(path: string): LockOwner | undefined {
     // Being written, or not a lock file: see UNREADABLE_GRACE_MS.
   }
   return undefined
-}
-
-/** Whether process `pid` of this host still runs. A zombie (killed, not yet reaped) does not. */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  if (process.platform !== 'linux') return true
-  try {
-    // /proc/<pid>/stat is "pid (name) S …": the state letter follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z'
-  } catch {
-    return true
-  }
 }
 
 /** Why the lock at `path` is abandoned, or `undefined` when its owner may still be computing. */

@@ -11,12 +11,12 @@ import {
   acquireSync,
   breakIfStale,
   DEFAULT_LOCK_TIMINGS,
-  isRunning,
   lockPathOf,
   staleReason,
   tryAcquire,
   type LockOwner,
 } from '../src/lock'
+import { isRunning } from '../src/liveness'
 
 const run = promisify(execFile)
 const fast = { ...DEFAULT_LOCK_TIMINGS, minPollMs: 2, maxPollMs: 20 }

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, constants, copyFileSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { quietly } from '../quietly'
 import { ensureRoot } from '../stores/disk'
 import { touchFile } from '../stores/lastUse'
 import { BLOBS_DIR } from '../stores/layout'
@@ -38,14 +39,6 @@ export function hashFile(path: string): { sha256: string; size: number } {
     closeSync(fd)
   }
   return { sha256: hash.digest('hex'), size }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path)
-  } catch {
-    // Already gone.
-  }
 }
 
 /** Creates `dir` (one level) and refuses it when it is a symlink or not a directory: never write through links. */
@@ -110,7 +103,7 @@ export class BlobStore {
       renameSync(tmp, final)
       return content
     } catch (error) {
-      unlinkQuietly(tmp)
+      quietly(() => unlinkSync(tmp))
       throw error
     }
   }
@@ -136,26 +129,26 @@ export class BlobStore {
         copyIndependent(blob, tmp)
       }
     } catch (error) {
-      unlinkQuietly(tmp)
+      quietly(() => unlinkSync(tmp))
       return (error as NodeJS.ErrnoException).code === 'ENOENT' && !this.has(record) ? 'missing' : 'unwritable'
     }
     let copied: { sha256: string; size: number }
     try {
       copied = hashFile(tmp)
     } catch {
-      unlinkQuietly(tmp)
+      quietly(() => unlinkSync(tmp))
       return 'unwritable'
     }
     if (copied.sha256 !== record.sha256 || copied.size !== record.size) {
-      unlinkQuietly(tmp)
+      quietly(() => unlinkSync(tmp))
       // Deleted only from persist's own cache directory (stores/ownership.ts), never from a user's.
-      if (isOwnedCacheRoot(this.root)) unlinkQuietly(blob)
+      if (isOwnedCacheRoot(this.root)) quietly(() => unlinkSync(blob))
       return 'corrupt'
     }
     try {
       renameSync(tmp, dest)
     } catch {
-      unlinkQuietly(tmp)
+      quietly(() => unlinkSync(tmp))
       return 'unwritable'
     }
     return 'restored'

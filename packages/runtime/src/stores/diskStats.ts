@@ -6,9 +6,10 @@
  * few however many processes ran. Writing them never throws: an unwritable or removed directory just loses the counts.
  */
 import { randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { STATS_DIR } from './layout'
+import { quietly } from '../quietly'
+import { areRealDirs, STATS_DIR } from './layout'
 import { countedNames, listStats, type StatsCounts, sumStats } from './statsFiles'
 import { FOLD_AT, foldStats } from './statsFold'
 import { isOwnedCacheRoot } from './ownership'
@@ -57,15 +58,6 @@ export function trackStats(counts: StatsCounts, versionDir: string | undefined):
   }
 }
 
-/** Whether each path is a directory itself, not a symlink to one (persist never writes through links). */
-function areRealDirs(paths: string[]): boolean {
-  try {
-    return paths.every((path) => lstatSync(path).isDirectory())
-  } catch {
-    return false
-  }
-}
-
 /**
  * Writes one new file atomically into `<dir>/.stats`, never creating `dir` itself (a removed version stays removed)
  * and never through a link planted for the function directory, the version directory or `.stats`. False when
@@ -89,11 +81,7 @@ function writeStatsFile(dir: string, counts: StatsCounts): boolean {
     renameSync(tmp, join(statsDir, name))
     return true
   } catch {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // Never created.
-    }
+    quietly(() => unlinkSync(tmp))
     return false
   }
 }
@@ -118,22 +106,22 @@ const READ_ATTEMPTS = 5
 
 /**
  * The sum of every count recorded for one version directory (damaged files count as nothing). A fold running
- * meanwhile renames files under the reader: it reads again until two listings agree.
+ * meanwhile renames files under the reader: it reads again until two listings agree. When they never do, the
+ * last complete sum is returned, or else the last partial one: a file that vanished each time costs its own
+ * counts, never all of them.
  */
 export function readRecordedStats(versionDir: string): StatsCounts {
   const statsDir = join(versionDir, STATS_DIR)
-  let last: StatsCounts = { hits: 0, misses: 0, timeSavedMs: 0 }
+  let best: { sum: StatsCounts; complete: boolean } = { sum: { hits: 0, misses: 0, timeSavedMs: 0 }, complete: false }
   let listing = listStats(statsDir)
   for (let attempt = 0; attempt < READ_ATTEMPTS && listing !== undefined; attempt++) {
-    const sum = sumStats(statsDir, listing)
+    const read = sumStats(statsDir, listing)
     const again = listStats(statsDir)
-    if (sum !== 'gone') {
-      last = sum
-      if (again !== undefined && sameNames(countedNames(listing), countedNames(again))) return sum
-    }
+    if (read.complete && again !== undefined && sameNames(countedNames(listing), countedNames(again))) return read.sum
+    if (read.complete || !best.complete) best = read
     listing = again
   }
-  return last
+  return best.sum
 }
 
 function sameNames(a: string[], b: string[]): boolean {

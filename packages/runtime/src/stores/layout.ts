@@ -2,7 +2,7 @@
  * Where entries live on disk: `<dir>/<function id>/<source hash>/[~<scope>/]<shard>/<key>`. Names are made safe
  * and stay readable (`src/jobs.ts#load` → `src__jobs.ts#load`); no name can climb out of `<dir>`.
  */
-import { type Dirent, readdirSync } from 'node:fs'
+import { type Dirent, lstatSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loneSurrogateBytes, loneSurrogateOf, sha256Text } from '../key/exactText'
 
@@ -175,32 +175,57 @@ export interface ScannedEntry {
   scope: string
 }
 
+/** The buckets of a version directory: every one, or only that of `scopeSegment` ('' for the unscoped one). */
+function bucketsOf(versionDir: string, scopeSegment: string | undefined): Array<{ path: string; scope: string }> {
+  if (scopeSegment !== undefined) return [{ path: scopeSegment ? join(versionDir, SCOPE_PREFIX + scopeSegment) : versionDir, scope: scopeSegment }]
+  return [{ path: versionDir, scope: '' }].concat(
+    dirents(versionDir)
+      .filter((child) => child.isDirectory() && child.name.startsWith(SCOPE_PREFIX))
+      .map((child) => ({ path: join(versionDir, child.name), scope: child.name.slice(SCOPE_PREFIX.length) })),
+  )
+}
+
+/** Each entry file (`entry`) and writer's temporary file (`temporary`) of the buckets of a version directory, lazily. */
+function* versionFiles(versionDir: string, scopeSegment: string | undefined): Generator<{ kind: 'entry' | 'temporary'; path: string; scope: string }> {
+  for (const bucket of bucketsOf(versionDir, scopeSegment)) {
+    for (const shard of dirents(bucket.path)) {
+      if (!shard.isDirectory() || shard.name.startsWith(SCOPE_PREFIX) || isTemporaryName(shard.name)) continue
+      const shardPath = join(bucket.path, shard.name)
+      for (const file of dirents(shardPath)) {
+        if (!file.isFile()) continue
+        if (SHA256_RE.test(file.name)) yield { kind: 'entry', path: join(shardPath, file.name), scope: bucket.scope }
+        else if (TEMPORARY_FILE_RE.test(file.name)) yield { kind: 'temporary', path: join(shardPath, file.name), scope: bucket.scope }
+      }
+    }
+  }
+}
+
 /**
  * The entry files and writers' temporary files of one version directory, in every bucket or only in the one of
  * `scopeSegment` ('' for the unscoped one). Only files named like a key are entries: locks, temporary files and
  * whatever else a user left there are not persist's to judge (or delete). Symlinks are never followed.
  */
 export function scanVersion(versionDir: string, scopeSegment?: string): { entries: ScannedEntry[]; temporary: string[] } {
-  const buckets =
-    scopeSegment === undefined
-      ? [{ path: versionDir, scope: '' }].concat(
-          dirents(versionDir)
-            .filter((child) => child.isDirectory() && child.name.startsWith(SCOPE_PREFIX))
-            .map((child) => ({ path: join(versionDir, child.name), scope: child.name.slice(SCOPE_PREFIX.length) })),
-        )
-      : [{ path: scopeSegment ? join(versionDir, SCOPE_PREFIX + scopeSegment) : versionDir, scope: scopeSegment }]
   const entries: ScannedEntry[] = []
   const temporary: string[] = []
-  for (const bucket of buckets) {
-    for (const shard of dirents(bucket.path)) {
-      if (!shard.isDirectory() || shard.name.startsWith(SCOPE_PREFIX) || isTemporaryName(shard.name)) continue
-      const shardPath = join(bucket.path, shard.name)
-      for (const file of dirents(shardPath)) {
-        if (!file.isFile()) continue
-        if (SHA256_RE.test(file.name)) entries.push({ path: join(shardPath, file.name), scope: bucket.scope })
-        else if (TEMPORARY_FILE_RE.test(file.name)) temporary.push(join(shardPath, file.name))
-      }
-    }
+  for (const file of versionFiles(versionDir, scopeSegment)) {
+    if (file.kind === 'entry') entries.push({ path: file.path, scope: file.scope })
+    else temporary.push(file.path)
   }
   return { entries, temporary }
+}
+
+/** Whether a version directory holds at least one entry file (as `scanVersion` finds them), stopping at the first. */
+export function hasAnyEntry(versionDir: string): boolean {
+  for (const file of versionFiles(versionDir, undefined)) if (file.kind === 'entry') return true
+  return false
+}
+
+/** Whether each path is a directory itself, not a symlink to one: persist never writes, renames or deletes through links. */
+export function areRealDirs(paths: readonly string[]): boolean {
+  try {
+    return paths.every((path) => lstatSync(path).isDirectory())
+  } catch {
+    return false
+  }
 }

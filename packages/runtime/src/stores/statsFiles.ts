@@ -1,15 +1,18 @@
 /**
  * The files of a version's `.stats` directory (stores/diskStats.ts writes them, stores/statsFold.ts folds them):
  * - `<pid>-<random>.json`: what one process counted, written once at exit;
- * - `fold-<fold id>.json`: the sum of files a fold took (it counts like any other);
+ * - `fold-<fold id>.json`: the sum of files a fold took (it counts like any other); the fold id is
+ *   `<pid>-<host tag>-<random>`, so that a fold's claims are given back only once that process is gone;
  * - `.claim-<fold id>.<name>.tmp`: file `<name>` taken by a fold in progress (a dot-name ending in .tmp, as every
  *   file of persist's that a crash can leave). It still counts until the fold's sum
  *   `fold-<fold id>.json` exists (the sum is written before the claimed files are deleted), so a fold that dies at
  *   any step loses and doubles nothing;
  * - `.<…>.tmp`: a file being written.
  */
+import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { thisHostTag } from '../liveness'
 import { TEMPORARY_FILE_RE } from './layout'
 
 /** What one process counted for one version (or what a fold summed). */
@@ -21,8 +24,23 @@ export interface StatsCounts {
 
 /** A file of counts: a process's or a fold's sum. */
 export const COUNTS_FILE_RE = /^[^.].*\.json$/
-const FOLD_ID_RE = /^[0-9a-f]{12}$/
-const SUM_RE = /^fold-([0-9a-f]{12})\.json$/
+/** `<pid>-<host tag>-<12 hex>`; a bare `<12 hex>` is a fold id of an earlier release, which named no process. */
+const FOLD_ID = '(?:\\d+-[0-9a-f]{8}-)?[0-9a-f]{12}'
+const FOLD_ID_RE = new RegExp(`^${FOLD_ID}$`)
+const FOLD_OWNER_RE = /^(\d+)-([0-9a-f]{8})-/
+const SUM_RE = new RegExp(`^fold-(${FOLD_ID})\\.json$`)
+const CLAIM_RE = new RegExp(`^\\.claim-(${FOLD_ID})\\.([^.].*\\.json)\\.tmp$`)
+
+/** The id of a new fold by this process on this host. */
+export function newFoldId(): string {
+  return `${process.pid}-${thisHostTag}-${randomBytes(6).toString('hex')}`
+}
+
+/** The process that folds under `foldId` (`pid` means something on host `hostTag` only); undefined for an old id. */
+export function foldOwner(foldId: string): { pid: number; hostTag: string } | undefined {
+  const match = FOLD_OWNER_RE.exec(foldId)
+  return match === null ? undefined : { pid: Number(match[1]), hostTag: match[2]! }
+}
 /** The name a process gives the counts it writes at exit (stores/diskStats.ts). */
 const PROCESS_FILE_RE = /^\d+-[0-9a-f]+\.json$/
 
@@ -30,7 +48,6 @@ const PROCESS_FILE_RE = /^\d+-[0-9a-f]+\.json$/
 export function isStatsFileName(name: string): boolean {
   return PROCESS_FILE_RE.test(name) || SUM_RE.test(name) || TEMPORARY_FILE_RE.test(name)
 }
-const CLAIM_RE = /^\.claim-([0-9a-f]{12})\.([^.].*\.json)\.tmp$/
 
 /** The fold id of a sum's name; undefined for any other name. */
 export function foldIdOfSum(name: string): string | undefined {
@@ -120,13 +137,17 @@ export function addCounts(sum: StatsCounts, more: StatsCounts): void {
   sum.timeSavedMs += more.timeSavedMs
 }
 
-/** The total recorded in `statsDir`, once per file; `gone` when a file vanished while it was read. */
-export function sumStats(statsDir: string, listing: StatsListing): StatsCounts | 'gone' {
+/**
+ * The total recorded in `statsDir`, once per file listed; `complete` is false when a file vanished while it was
+ * read (a fold took it), and the total then lacks that file's counts.
+ */
+export function sumStats(statsDir: string, listing: StatsListing): { sum: StatsCounts; complete: boolean } {
   const sum = { hits: 0, misses: 0, timeSavedMs: 0 }
+  let complete = true
   for (const name of countedNames(listing)) {
     const counts = readCounts(join(statsDir, name))
-    if (counts === 'gone') return 'gone'
-    if (counts !== 'unreadable') addCounts(sum, counts)
+    if (counts === 'gone') complete = false
+    else if (counts !== 'unreadable') addCounts(sum, counts)
   }
-  return sum
+  return { sum, complete }
 }

@@ -8,43 +8,59 @@
 import { randomBytes } from 'node:crypto'
 import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isRunning, LEFTOVER_AGE_MS, thisHostTag } from '../liveness'
+import { quietly } from '../quietly'
 import { STATS_DIR } from './layout'
-import { addCounts, claimName, foldIdOfSum, listStats, readCounts, type StatsListing, sumName } from './statsFiles'
+import { addCounts, type Claim, claimName, foldIdOfSum, foldOwner, listStats, newFoldId, readCounts, type StatsListing, sumName } from './statsFiles'
 
 /** A process that finds more files of counts than this after writing its own folds them. */
 export const FOLD_AT = 16
 
-/** A claim or temporary file untouched this long belongs to a fold or writer that died (none takes a second). */
-const LEFTOVER_AGE_MS = 3_600_000
+/**
+ * A claim whose fold cannot be asked (another host's, an earlier release's) is given back after this long only: a
+ * fold suspended (SIGSTOP, a sleeping laptop) that wakes up after its claims were given back would write its sum
+ * and count them twice, for good.
+ */
+const UNASKABLE_CLAIM_AGE_MS = 24 * 3_600_000
 
-function quietly(action: () => void): boolean {
-  try {
-    action()
-    return true
-  } catch {
-    return false
-  }
-}
-
-function isOld(path: string, now: number): boolean {
+/** How long ago `path` was last renamed or written; undefined when it is gone. */
+function ageOf(path: string, now: number): number | undefined {
   try {
     // ctime: a rename (the claim) sets it, whatever the file's own age.
-    return now - statSync(path).ctimeMs > LEFTOVER_AGE_MS
+    return now - statSync(path).ctimeMs
   } catch {
-    return false
+    return undefined
   }
 }
 
 /**
+ * Whether the fold that took `claim` is dead, so its claim can be given back: its process is gone from this host
+ * (and the claim is old, in case the pid is another container's), or the claim is a day old whoever took it.
+ */
+function isAbandoned(claim: Claim, path: string, now: number): boolean {
+  const age = ageOf(path, now)
+  if (age === undefined) return false
+  if (age > UNASKABLE_CLAIM_AGE_MS) return true
+  const owner = foldOwner(claim.foldId)
+  return owner !== undefined && owner.hostTag === thisHostTag && age > LEFTOVER_AGE_MS && !isRunning(owner.pid)
+}
+
+function isOld(path: string, now: number): boolean {
+  const age = ageOf(path, now)
+  return age !== undefined && age > LEFTOVER_AGE_MS
+}
+
+/**
  * What dead folds and writers left: claims whose sum is written are deleted (they are counted in it); claims of
- * a fold that died before its sum are given back their name; old temporary files are deleted.
+ * a fold that died before its sum are given back their name (never those of a fold that may be suspended); old
+ * temporary files are deleted.
  */
 function tidyLeftovers(statsDir: string, listing: StatsListing): void {
   const now = Date.now()
   for (const claim of listing.claims) {
     const path = join(statsDir, claim.name)
     if (listing.summed.has(claim.foldId)) quietly(() => unlinkSync(path))
-    else if (isOld(path, now)) quietly(() => renameSync(path, join(statsDir, claim.original)))
+    else if (isAbandoned(claim, path, now)) quietly(() => renameSync(path, join(statsDir, claim.original)))
   }
   for (const name of listing.temporary) {
     if (isOld(join(statsDir, name), now)) quietly(() => unlinkSync(join(statsDir, name)))
@@ -72,7 +88,7 @@ export function foldStats(versionDir: string, atLeast: number): void {
   })
   if (takeable.length < atLeast) return
 
-  const foldId = randomBytes(6).toString('hex')
+  const foldId = newFoldId()
   const sum = { hits: 0, misses: 0, timeSavedMs: 0 }
   const claimed: Array<{ path: string; original: string }> = []
   for (const name of takeable) {

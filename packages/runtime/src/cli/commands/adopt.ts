@@ -119,7 +119,8 @@ export function adopt(name: string, options: AdoptOptions): void {
     if (outcome !== 'exists') bytes += statFile(destination)?.size ?? 0
   }
   progress.done()
-  if (!options.dryRun) tidyStats(cache.root, cache.functions)
+  // Adopting removes nothing: only the adopted function's versions have counts to fold.
+  if (!options.dryRun) tidyStats(cache.root, [fn], [])
   const adopted = counts.linked + counts.copied
   const data = { id: fn.id, from: source, to: target, dryRun: Boolean(options.dryRun), adopted, linked: counts.linked, copied: counts.copied, kept: counts.exists, obsolete: counts.obsolete, bytes }
   print(options, data, () =>

@@ -38,7 +38,7 @@ export function clear(name: string | undefined, options: ClearOptions): void {
       if (scopeSegment === undefined) addRemoval(done, removeTree(cache.root, fn.path, 'function'))
       else for (const hash of fn.hashes) addRemoval(done, removeTree(cache.root, join(fn.path, hash, SCOPE_PREFIX + scopeSegment), 'bucket'))
     }
-    tidyStats(cache.root, functions)
+    tidyStats(cache.root, functions, records.map((record) => record.path))
   }
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, new Set(records.map((record) => record.path)), Boolean(options.dryRun))
   const data = {

@@ -62,7 +62,7 @@ export function gc(options: GcOptions): void {
       removeFile(cache.root, record.path)
       removeEmptyDirs(cache.root, dirname(record.path))
     }
-    tidyStats(cache.root, cache.functions)
+    tidyStats(cache.root, cache.functions, evicted.map((record) => record.path))
   }
   const deleted = new Set([...obsolete, ...evicted].map((record) => record.path))
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, deleted, Boolean(options.dryRun))

@@ -48,7 +48,7 @@ export function prune(options: PruneOptions): void {
     }
     if (!options.dryRun && fn.liveHash === undefined) for (const path of removeTree(cache.root, fn.path, 'function').kept) keptForeign.add(path)
   }
-  if (!options.dryRun) tidyStats(cache.root, cache.functions)
+  if (!options.dryRun) tidyStats(cache.root, cache.functions, deleted)
   const blobs = sweepOrphanBlobs(cache.root, cache.functions, deleted, Boolean(options.dryRun))
   const bytes = removed.reduce((sum, version) => sum + version.bytes, 0)
   const data = { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, keptForeign: [...keptForeign], bytes, orphanBlobs: blobs }

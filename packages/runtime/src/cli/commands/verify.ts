@@ -96,7 +96,7 @@ export function verify(options: VerifyOptions): number {
       removeFile(cache.root, path)
       if (dirname(path) !== cache.root) removeEmptyDirs(cache.root, dirname(path))
     }
-    tidyStats(cache.root, cache.functions)
+    tidyStats(cache.root, cache.functions, corrupt.map((problem) => problem.path))
   }
   const data = { dir: cache.root, dryRun: Boolean(options.dryRun), checked: entries.length, ok, corrupt, obsolete, unreadable, corruptBlobs, orphanBlobs, staleTemporary, freshTemporary }
   print(options, data, () => {
