@@ -3,9 +3,10 @@
  * built `persist` CLI run against it.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import { buildProject as buildFixtureProject, childEnv, createProject as createFixtureProject, runProject as runFixtureProject } from '../utils/project'
 
 const workspace = resolve(import.meta.dirname, '../..')
@@ -115,4 +116,33 @@ export function entryFiles(cache: string, functionDir?: string): string[] {
 
 export function sizeOf(paths: string[]): number {
   return paths.reduce((sum, path) => sum + statSync(path).size, 0)
+}
+
+/**
+ * For a test file whose tests each change a cache: one real build and two runs (the second in scope `acme`) fill a
+ * cache before all tests; `freshCache()` gives a test its own copy; everything is removed after all tests.
+ */
+export function useFilledCache(): { project: () => string; freshCache: () => string } {
+  let project = ''
+  let original = ''
+  const copies: string[] = []
+  beforeAll(async () => {
+    project = createProject()
+    original = cacheOf(project)
+    await buildProject(project)
+    runProject(project)
+    runProject(project, { TENANT: 'acme' })
+  })
+  afterAll(() => {
+    rmSync(project, { recursive: true, force: true })
+    for (const copy of copies) rmSync(dirname(copy), { recursive: true, force: true })
+  })
+  return {
+    project: () => project,
+    freshCache: () => {
+      const copy = copyCache(original)
+      copies.push(copy)
+      return copy
+    },
+  }
 }

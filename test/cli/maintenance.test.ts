@@ -1,31 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildProject, cacheOf, copyCache, createProject, entryFiles, persistCli, persistJson, runProject, sizeOf } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { entryFiles, persistCli, persistJson, runProject, sizeOf, useFilledCache } from './helpers'
 
 // One real build and two runs fill a cache; every test works on its own copy of it.
-let project: string
-let original: string
-const copies: string[] = []
-
-beforeAll(async () => {
-  project = createProject()
-  original = cacheOf(project)
-  await buildProject(project)
-  runProject(project)
-  runProject(project, { TENANT: 'acme' })
-})
-
-afterAll(() => {
-  rmSync(project, { recursive: true, force: true })
-  for (const copy of copies) rmSync(dirname(copy), { recursive: true, force: true })
-})
-
-function freshCache(): string {
-  const copy = copyCache(original)
-  copies.push(copy)
-  return copy
-}
+const filled = useFilledCache()
+const freshCache = filled.freshCache
 
 const DAY = 86_400_000
 
@@ -68,7 +48,7 @@ describe('persist gc', () => {
     expect(out.removed.map((entry: any) => entry.path).sort()).toEqual(stale.sort())
     expect(entryFiles(cache)).toHaveLength(4)
     expect(stale.some((path) => existsSync(path))).toBe(false)
-    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['greet', 'scaled'])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual(['greet', 'scaled'])
   })
 })
 
@@ -108,7 +88,7 @@ describe('persist verify', () => {
     const victim = entryFiles(cache, 'src__steps.ts#greet')[0]!
     writeFileSync(victim, readFileSync(victim).subarray(0, 20))
     expect(persistJson(['verify', '--dir', cache]).corrupt).toHaveLength(1)
-    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['greet'])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual(['greet'])
   })
 })
 
@@ -140,7 +120,7 @@ describe('persist clear', () => {
     expect(persistJson(['clear', 'src/steps.ts#scaled', '--dir', cache]).entries).toBe(3)
     expect(existsSync(join(cache, 'src__steps.ts#scaled'))).toBe(false)
     expect(entryFiles(cache)).toHaveLength(3)
-    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['scaled', 'scaled', 'scaled'])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual(['scaled', 'scaled', 'scaled'])
   })
 
   it('clears one scope only', () => {
@@ -149,7 +129,7 @@ describe('persist clear', () => {
     const left = persistJson(['show', 'tenantTotal', '--dir', cache]).entries.map((entry: any) => entry.scope)
     expect(left).toEqual(['public'])
     expect(entryFiles(cache)).toHaveLength(5)
-    expect(runProject(project, { PERSIST_DIR: cache, TENANT: 'acme' })).toEqual(['tenantTotal'])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache, TENANT: 'acme' })).toEqual(['tenantTotal'])
   })
 
   it('clears everything but keeps the directory, its manifest and its analysis cache', () => {
@@ -216,6 +196,6 @@ describe('what persist did not create', () => {
     expect(cleared.kept).toEqual([join(cache, 'src__steps.ts#gone/photos/cat.jpg'), join(cache, 'src__steps.ts#scaled/notes/todo.txt')])
     expect(entryFiles(cache)).toEqual([])
     for (const [path, text] of Object.entries(userFiles)) expect(readFileSync(join(cache, path), 'utf8')).toBe(text)
-    expect(runProject(project, { PERSIST_DIR: cache })).toEqual(['greet', 'scaled', 'scaled', 'scaled', 'tenantTotal'])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual(['greet', 'scaled', 'scaled', 'scaled', 'tenantTotal'])
   })
 })

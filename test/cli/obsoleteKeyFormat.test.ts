@@ -1,29 +1,14 @@
 import { createHash } from 'node:crypto'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { KEY_FORMAT } from '../../packages/runtime/src/key/encode'
 import { copyWithKeyFormat } from '../../packages/runtime/test/olderKeyFormat'
-import { buildProject, cacheOf, copyCache, createProject, entryFiles, persistCli, persistJson, runProject, sizeOf } from './helpers'
+import { entryFiles, persistCli, persistJson, runProject, sizeOf, useFilledCache } from './helpers'
 
 // One real build and two runs fill a cache; every test works on its own copy, where each entry also has a twin
 // as the previous persist (key format 2) wrote it: the same call under its old name, in the same version directory.
-let project: string
-let original: string
-const copies: string[] = []
-
-beforeAll(async () => {
-  project = createProject()
-  original = cacheOf(project)
-  await buildProject(project)
-  runProject(project)
-  runProject(project, { TENANT: 'acme' })
-})
-
-afterAll(() => {
-  rmSync(project, { recursive: true, force: true })
-  for (const copy of copies) rmSync(dirname(copy), { recursive: true, force: true })
-})
+const filled = useFilledCache()
 
 /** Where a key of another format names the entry at `path`: a 64-hex name in the same bucket. */
 function twinPath(path: string, keyFormat: number): string {
@@ -33,8 +18,7 @@ function twinPath(path: string, keyFormat: number): string {
 
 /** A copy of the cache whose entries each have a twin of `keyFormat` (0: as key formats 1 and 2 wrote them). */
 function upgradedCache(keyFormat = 0): { cache: string; current: string[]; twins: string[] } {
-  const cache = copyCache(original)
-  copies.push(cache)
+  const cache = filled.freshCache()
   const current = entryFiles(cache)
   const twins = current.map((path) => {
     const twin = twinPath(path, keyFormat)
@@ -79,7 +63,7 @@ describe('entries of an older key format', () => {
     expect(done.before).toEqual({ entries: current.length, bytes: sizeOf(current) })
     expect(done.removed).toEqual([])
     expect(entryFiles(cache)).toEqual(current)
-    expect(runProject(project, { PERSIST_DIR: cache })).toEqual([])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual([])
     const text = persistCli(['gc', '--max-entries', '1000', '--dir', cache])
     expect(text.stdout).not.toContain('older key format')
   })
@@ -103,7 +87,7 @@ describe('entries of an older key format', () => {
     const done = persistJson(['verify', '--dir', cache])
     expect(done.obsolete).toHaveLength(twins.length)
     expect(entryFiles(cache)).toEqual(current)
-    expect(runProject(project, { PERSIST_DIR: cache })).toEqual([])
+    expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual([])
   })
 })
 
