@@ -9,6 +9,7 @@
 import { describeType, registeredTypeNamed, registeredTypeOf } from '../key/types'
 import { formatPath, type PathSegment } from '../key/path'
 import { forEachElementIndex } from './arrayElements'
+import { VIEW_NAMES } from './binaryTypes'
 import { arrayExtraNames, isIndexKey, viewExtraNames } from './extraKeys'
 
 const TYPE_TAG = '\u0000persist:type'
@@ -62,11 +63,6 @@ function viewTypeOf(proto: object): string | undefined {
   const name = (proto as { constructor?: { name?: string } }).constructor?.name
   return name !== undefined && VIEW_NAMES.has(name) && (globalThis as Record<string, any>)[name]?.prototype === proto ? name : undefined
 }
-
-const VIEW_NAMES = new Set([
-  'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
-])
 
 /**
  * Returns the value to hand to v8 (a tagged copy when it holds registered types, null-prototype objects or large
@@ -195,7 +191,7 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       return
     } else if (proto === String.prototype) {
       // Its characters are index keys below its length; an index key past it is a property of its own.
-      const { length } = current as string
+      const { length } = current as { length: number }
       const [extra] = Reflect.ownKeys(current).filter((key) => typeof key === 'symbol' || (key !== 'length' && !(isIndexKey(key) && Number(key) < length)))
       if (extra !== undefined) throw unfaithful('a String object with an own property, which v8 drops', extra)
       return
