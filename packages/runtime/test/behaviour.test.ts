@@ -239,6 +239,20 @@ describe('values', () => {
     expect(sandbox.warnings[0]).toMatch(/src\/s.ts#s.*result\.s\[5\]|src\/s.ts#s.*result\.s\["5"\] is a String object with an own property/)
   })
 
+  it('refuses a hidden own property on a typed array or Buffer of 1024 elements or more, which v8 drops', () => {
+    const label = <T extends object>(view: T) => Object.defineProperty(view, 'label', { value: 'x', writable: true, enumerable: false, configurable: true })
+    const f = persistedFn((kind: string) => ({ view: label(kind === 'buffer' ? Buffer.alloc(2048) : new Float64Array(2048)) }), {
+      id: 'src/views.ts#views',
+      options: () => ({ store: 'disk' }),
+    })
+    for (const kind of ['buffer', 'float64']) {
+      expect(Object.getOwnPropertyDescriptor(f(kind).view, 'label')?.value).toBe('x')
+      expect(Object.getOwnPropertyDescriptor(f(kind).view, 'label')?.value).toBe('x')
+    }
+    expect(f.calls.count).toBe(4)
+    expect(sandbox.warnings[0]).toMatch(/src\/views.ts#views.*result\.view\.label is a binary value with an own property/)
+  })
+
   it('supports format json and custom serialize/deserialize', async () => {
     const json = persistedFn((x: number) => ({ x }), { options: () => ({ format: 'json', store: 'disk' }) })
     json(1)
