@@ -177,7 +177,7 @@ describe('values', () => {
     expect(second.kids[0]!.parent).toBe(second)
     expect(first.kids[0]!.parent).toBe(first)
     expect(sandbox.warnings).toHaveLength(1)
-    expect(sandbox.warnings[0]).toMatch(/src\/tree.ts#tree.*result\.kids\[0\]\.parent is a cycle back to an instance of TreeNode \(a registered type\)/)
+    expect(sandbox.warnings[0]).toMatch(/src\/tree.ts#tree.*result\.kids\[0\]\.parent is a cycle back to an instance of TreeNode \(a registered type\).*Fix: let nothing inside what serialize returns for it refer back/)
   })
 
   it('refuses an error whose cause leads back to it, which v8 stores but cannot read back', () => {
@@ -189,7 +189,7 @@ describe('values', () => {
     const f = persistedFn((_: number) => make(), { id: 'src/loop.ts#loop', options: () => ({ store: 'disk' }) })
     for (let run = 0; run < 3; run++) expect((f(1).error.cause as Record<string, unknown>).error).toBeInstanceOf(Error)
     expect(sandbox.warnings).toHaveLength(1)
-    expect(sandbox.warnings[0]).toMatch(/src\/loop.ts#loop.*result\.error\.cause\.error is a cycle back to an error through its cause/)
+    expect(sandbox.warnings[0]).toMatch(/src\/loop.ts#loop.*result\.error\.cause\.error is a cycle back to an error through its cause.*Fix: let nothing inside the error's cause refer back/)
   })
 
   it.each(['v8', 'json'] as const)('refuses (%s) array elements that are getters or hidden, without running the getter', (format) => {

@@ -25,6 +25,8 @@ export class UnfaithfulValueError extends TypeError {
     readonly typeName: string,
     /** The codec that would change it: its name appears in the message. */
     readonly codec: 'v8' | 'json' = 'v8',
+    /** What the user can change, when teaching persist the type (the usual fix) would not help. */
+    readonly fix?: string,
   ) {
     super(`${where} is ${typeName}`)
   }
@@ -85,12 +87,12 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
    * is refused: `deserialize(data)` cannot be handed the object it is about to make, and v8 cannot read back an
    * error its own cause refers to ("Unable to deserialize cloned data"), so each run would recompute it.
    */
-  const inProgress = new Map<object, string>()
+  const inProgress = new Map<object, { typeName: string; fix: string }>()
   let rewrite = false
 
-  const unfaithful = (typeName: string, key?: string | number | symbol): UnfaithfulValueError => {
+  const unfaithful = (typeName: string, key?: string | number | symbol, fix?: string): UnfaithfulValueError => {
     const where = formatPath('result', typeof key === 'string' || typeof key === 'number' ? [...path, key] : path)
-    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName)
+    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName, 'v8', fix)
   }
   const noSymbolKeys = (current: object) => {
     const [symbol] = Object.getOwnPropertySymbols(current)
@@ -124,7 +126,10 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       if (!('value' in descriptor) || descriptor.enumerable) throw unfaithful(`an error's ${key} that is not a plain hidden property, which v8 changes`, key)
       if (key !== 'cause' && typeof descriptor.value !== 'string') throw unfaithful(`an error's ${key} that is not a string, which v8 changes`, key)
       if (key === 'cause') {
-        inProgress.set(error, "a cycle back to an error through its cause, which v8 cannot read back")
+        inProgress.set(error, {
+          typeName: 'a cycle back to an error through its cause, which v8 cannot read back',
+          fix: "let nothing inside the error's cause refer back to the error",
+        })
         visitAt(key, descriptor.value)
         inProgress.delete(error)
       }
@@ -150,7 +155,7 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
     if (typeof current === 'symbol') throw unfaithful('a symbol')
     if (current === null || typeof current !== 'object') return
     const cycle = inProgress.get(current)
-    if (cycle !== undefined) throw unfaithful(cycle)
+    if (cycle !== undefined) throw unfaithful(cycle.typeName, undefined, cycle.fix)
     if (checked.has(current)) return
     checked.add(current)
     const proto = Object.getPrototypeOf(current) as object | null
@@ -207,7 +212,10 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
     rewrite = true
     const data = registered.serialize(current)
     serialized.set(current, data)
-    inProgress.set(current, `a cycle back to ${typeName(current)} (a registered type), which deserialize(data) cannot rebuild`)
+    inProgress.set(current, {
+      typeName: `a cycle back to ${typeName(current)} (a registered type), which deserialize(data) cannot rebuild`,
+      fix: `let nothing inside what serialize returns for it refer back to the instance`,
+    })
     visit(data)
     inProgress.delete(current)
   }
