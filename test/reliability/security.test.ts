@@ -105,6 +105,19 @@ describe('entries planted in the cache directory never run code or pollute proto
     expect(stderr.filter((line) => line.includes('ignoring the cache entry'))).toHaveLength(1)
   })
 
+  it('an entry holding an array of length 2 ** 32 - 1 with one element is read without walking its holes', () => {
+    const sparse: number[] = []
+    sparse[2 ** 32 - 2] = 1
+    // The null-prototype tag makes the read walk the value (reviveValue), which once looped to the array's length.
+    const payload = serialize({ sparse, tagged: { '\u0000persist:null': true } })
+    const { value, runs } = plant({}, craftEntry(payload, 0, TAGGED))
+    expect(runs).toBe(0)
+    const { sparse: back, tagged } = value as { sparse: number[]; tagged: object }
+    expect(back.length).toBe(2 ** 32 - 1)
+    expect(Object.keys(back)).toEqual([String(2 ** 32 - 2)])
+    expect(Object.getPrototypeOf(tagged)).toBe(null)
+  })
+
   it('the built runtime holds no eval, new Function or vm', () => {
     const dist = dirname(builtRuntime)
     for (const file of readdirSync(dist).filter((name) => name.endsWith('.js'))) {

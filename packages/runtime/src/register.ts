@@ -268,7 +268,9 @@ export class PersistedFunction implements Registration {
   private unstorableMessage(error: unknown): string {
     if (error instanceof UnfaithfulValueError) {
       const fix =
-        error.codec === 'json'
+        error.fix !== undefined
+          ? `${error.fix}, or give the function serialize/deserialize options.`
+          : error.codec === 'json'
           ? `drop format: 'json' (the default v8 format keeps more types), or give the function serialize/deserialize options.`
           : `teach persist the type with registerType(Class, { serialize, deserialize }), or give the function serialize/deserialize options.`
       return (

@@ -159,6 +159,100 @@ describe('values', () => {
     expect(back.total.cents).toBe(5)
   })
 
+  it('refuses a cycle back to a registered instance, which deserialize(data) cannot rebuild, instead of recalling persist\'s tag record', () => {
+    class TreeNode {
+      parent: TreeNode | undefined
+      constructor(readonly kids: TreeNode[] = []) {}
+    }
+    registerType(TreeNode, { serialize: (n) => ({ kids: n.kids, parent: n.parent }), deserialize: ({ kids }) => new TreeNode(kids) })
+    const make = () => {
+      const root = new TreeNode([new TreeNode()])
+      root.kids[0]!.parent = root
+      return root
+    }
+    const f = persistedFn((_: number) => make(), { id: 'src/tree.ts#tree', options: () => ({ store: 'disk' }) })
+    const first = f(1)
+    const second = f(1)
+    expect(f.calls.count).toBe(2)
+    expect(second.kids[0]!.parent).toBe(second)
+    expect(first.kids[0]!.parent).toBe(first)
+    expect(sandbox.warnings).toHaveLength(1)
+    expect(sandbox.warnings[0]).toMatch(/src\/tree.ts#tree.*result\.kids\[0\]\.parent is a cycle back to an instance of TreeNode \(a registered type\).*Fix: let nothing inside what serialize returns for it refer back/)
+  })
+
+  it('refuses an error whose cause leads back to it, which v8 stores but cannot read back', () => {
+    const make = () => {
+      const error = new Error('loop', { cause: Object.create(null) as Record<string, unknown> })
+      ;(error.cause as Record<string, unknown>).error = error
+      return { error }
+    }
+    const f = persistedFn((_: number) => make(), { id: 'src/loop.ts#loop', options: () => ({ store: 'disk' }) })
+    for (let run = 0; run < 3; run++) expect((f(1).error.cause as Record<string, unknown>).error).toBeInstanceOf(Error)
+    expect(sandbox.warnings).toHaveLength(1)
+    expect(sandbox.warnings[0]).toMatch(/src\/loop.ts#loop.*result\.error\.cause\.error is a cycle back to an error through its cause.*Fix: let nothing inside the error's cause refer back/)
+  })
+
+  it.each(['v8', 'json'] as const)('refuses (%s) array elements that are getters or hidden, without running the getter', (format) => {
+    let getterRuns = 0
+    const make = () => {
+      const list = [1, 2, 3]
+      Object.defineProperty(list, 1, { get: () => (getterRuns++, 2), enumerable: true, configurable: true })
+      const hidden = [1, 2]
+      Object.defineProperty(hidden, 0, { value: 1, writable: true, enumerable: false, configurable: true })
+      return { list, hidden }
+    }
+    const getters = persistedFn((_: number) => ({ list: make().list }), { id: 'src/get.ts#get', options: () => ({ format, store: 'disk' }) })
+    getters(1)
+    getters(1)
+    expect(getters.calls.count).toBe(2)
+    expect(getterRuns).toBe(0)
+    const hidden = persistedFn((_: number) => ({ hidden: make().hidden }), { id: 'src/hidden.ts#hidden', options: () => ({ format, store: 'disk' }) })
+    expect(Object.getOwnPropertyDescriptor(hidden(1).hidden, 0)?.value).toBe(1)
+    expect(Object.getOwnPropertyDescriptor(hidden(1).hidden, 0)?.value).toBe(1)
+    expect(hidden.calls.count).toBe(2)
+    expect(sandbox.warnings).toHaveLength(2)
+    expect(sandbox.warnings[0]).toMatch(/src\/get.ts#get.*result\.list\[1\] is an accessor element/)
+    expect(sandbox.warnings[1]).toMatch(/src\/hidden.ts#hidden.*result\.hidden\[0\] is a non-enumerable element/)
+  })
+
+  it('stores and recalls an array of length 2 ** 32 - 2 holding one element without walking its holes', () => {
+    const make = () => {
+      const sparse: number[] = []
+      sparse[2 ** 32 - 2] = 1
+      // A null-prototype object makes the entry tagged, so reading it walks the value too.
+      return { sparse, tagged: Object.create(null) as object }
+    }
+    const f = persistedFn((_: number) => make(), { options: () => ({ store: 'disk' }) })
+    f(1)
+    const back = f(1)
+    expect(f.calls.count).toBe(1)
+    expect(back.sparse.length).toBe(2 ** 32 - 1)
+    expect(Object.keys(back.sparse)).toEqual([String(2 ** 32 - 2)])
+    expect(Object.getPrototypeOf(back.tagged)).toBe(null)
+  })
+
+  it('refuses a String object with an index key past its characters, which v8 drops', () => {
+    const f = persistedFn((_: number) => ({ s: Object.assign(new String('ab'), { 5: 'x' }) }), { id: 'src/s.ts#s', options: () => ({ store: 'disk' }) })
+    expect(f(1).s[5]).toBe('x')
+    expect(f(1).s[5]).toBe('x')
+    expect(f.calls.count).toBe(2)
+    expect(sandbox.warnings[0]).toMatch(/src\/s.ts#s.*result\.s\[5\]|src\/s.ts#s.*result\.s\["5"\] is a String object with an own property/)
+  })
+
+  it('refuses a hidden own property on a typed array or Buffer of 1024 elements or more, which v8 drops', () => {
+    const label = <T extends object>(view: T) => Object.defineProperty(view, 'label', { value: 'x', writable: true, enumerable: false, configurable: true })
+    const f = persistedFn((kind: string) => ({ view: label(kind === 'buffer' ? Buffer.alloc(2048) : new Float64Array(2048)) }), {
+      id: 'src/views.ts#views',
+      options: () => ({ store: 'disk' }),
+    })
+    for (const kind of ['buffer', 'float64']) {
+      expect(Object.getOwnPropertyDescriptor(f(kind).view, 'label')?.value).toBe('x')
+      expect(Object.getOwnPropertyDescriptor(f(kind).view, 'label')?.value).toBe('x')
+    }
+    expect(f.calls.count).toBe(4)
+    expect(sandbox.warnings[0]).toMatch(/src\/views.ts#views.*result\.view\.label is a binary value with an own property/)
+  })
+
   it('supports format json and custom serialize/deserialize', async () => {
     const json = persistedFn((x: number) => ({ x }), { options: () => ({ format: 'json', store: 'disk' }) })
     json(1)

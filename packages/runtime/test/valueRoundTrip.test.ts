@@ -9,9 +9,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { setWarningSink } from '../src/warn'
+import { registerType } from '../src/index'
 import { persistedFn, useSandbox } from './helpers'
-import { sampleJson, sampleValues } from './fixtures/values.mjs'
+import { registerSampleTypes, sampleJson, sampleValues } from './fixtures/values.mjs'
 
+registerSampleTypes(registerType)
 const recallScript = fileURLToPath(new URL('./fixtures/recallValues.mjs', import.meta.url))
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 

@@ -8,8 +8,7 @@ import { inspect } from 'node:util'
 /** Up to this many elements, listing every own key is cheaper than asking inspect. */
 const LIST_ALL_BELOW = 1024
 
-const ARRAY_PROBE = { depth: 0, maxArrayLength: 0, customInspect: false, showHidden: true, breakLength: Infinity, getters: false }
-const VIEW_PROBE = { ...ARRAY_PROBE, showHidden: false }
+const KEYS_PROBE = { depth: 0, maxArrayLength: 0, customInspect: false, showHidden: true, breakLength: Infinity, getters: false }
 
 /** Whether `key` is an array index (a canonical integer string below 2^32 - 1). */
 export function isIndexKey(key: string): boolean {
@@ -26,16 +25,25 @@ function namesBesidesElements(value: object, besides: string): string[] {
 export function arrayExtraNames(array: unknown[]): string[] {
   if (array.length < LIST_ALL_BELOW) return namesBesidesElements(array, 'length')
   // With showHidden, an array without other keys shows as exactly `[ ... N more items, [length]: N ]`.
-  const shown = inspect(array, ARRAY_PROBE)
+  const shown = inspect(array, KEYS_PROBE)
   return shown === `[ ... ${array.length} more items, [length]: ${array.length} ]` ? [] : namesBesidesElements(array, 'length')
 }
 
 /**
  * A typed array's, Buffer's or DataView's own string keys other than its elements. For views of 1024 elements or
- * more, only enumerable keys are seen (inspect shows no others without listing the elements).
+ * more, inspect (which shows hidden own properties too) first compares the view with a twin over the same bytes
+ * that has none: the full listing runs only when they differ.
  */
 export function viewExtraNames(view: ArrayBufferView): string[] {
   const length = (view as unknown as { length?: number }).length ?? 0
   if (length < LIST_ALL_BELOW) return namesBesidesElements(view, '')
-  return inspect(view, VIEW_PROBE).endsWith(` ${length} more items ]`) ? [] : namesBesidesElements(view, '')
+  return inspect(view, KEYS_PROBE) === inspect(bareTwin(view, length), KEYS_PROBE) ? [] : namesBesidesElements(view, '')
+}
+
+/** A view of the same type over the same bytes, without own properties (nothing is copied). */
+function bareTwin(view: ArrayBufferView, length: number): ArrayBufferView {
+  if (Buffer.isBuffer(view)) return Buffer.from(view.buffer, view.byteOffset, length)
+  // The prototype's constructor: an own `constructor` property of the view is the user's.
+  const Type = (Object.getPrototypeOf(view) as { constructor: unknown }).constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView
+  return new Type(view.buffer, view.byteOffset, length)
 }

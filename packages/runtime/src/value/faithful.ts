@@ -8,6 +8,8 @@
  */
 import { describeType, registeredTypeNamed, registeredTypeOf } from '../key/types'
 import { formatPath, type PathSegment } from '../key/path'
+import { forEachElementIndex } from './arrayElements'
+import { VIEW_NAMES } from './binaryTypes'
 import { arrayExtraNames, isIndexKey, viewExtraNames } from './extraKeys'
 
 const TYPE_TAG = '\u0000persist:type'
@@ -23,6 +25,8 @@ export class UnfaithfulValueError extends TypeError {
     readonly typeName: string,
     /** The codec that would change it: its name appears in the message. */
     readonly codec: 'v8' | 'json' = 'v8',
+    /** What the user can change, when teaching persist the type (the usual fix) would not help. */
+    readonly fix?: string,
   ) {
     super(`${where} is ${typeName}`)
   }
@@ -62,11 +66,6 @@ function viewTypeOf(proto: object): string | undefined {
   return name !== undefined && VIEW_NAMES.has(name) && (globalThis as Record<string, any>)[name]?.prototype === proto ? name : undefined
 }
 
-const VIEW_NAMES = new Set([
-  'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
-])
-
 /**
  * Returns the value to hand to v8 (a tagged copy when it holds registered types, null-prototype objects or large
  * binary values, else `value` itself) and whether it was tagged. Throws UnfaithfulValueError naming the path of
@@ -83,11 +82,17 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
   const blobIndex = new Map<object, number>()
   const blobs: (ArrayBufferView | ArrayBuffer)[] = []
   const arrayExtras = new Map<unknown[], string[]>()
+  /**
+   * Registered instances whose data, and errors whose cause, are being visited, with why meeting one again inside
+   * is refused: `deserialize(data)` cannot be handed the object it is about to make, and v8 cannot read back an
+   * error its own cause refers to ("Unable to deserialize cloned data"), so each run would recompute it.
+   */
+  const inProgress = new Map<object, { typeName: string; fix: string }>()
   let rewrite = false
 
-  const unfaithful = (typeName: string, key?: string | symbol): UnfaithfulValueError => {
-    const where = formatPath('result', typeof key === 'string' ? [...path, key] : path)
-    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName)
+  const unfaithful = (typeName: string, key?: string | number | symbol, fix?: string): UnfaithfulValueError => {
+    const where = formatPath('result', typeof key === 'string' || typeof key === 'number' ? [...path, key] : path)
+    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName, 'v8', fix)
   }
   const noSymbolKeys = (current: object) => {
     const [symbol] = Object.getOwnPropertySymbols(current)
@@ -120,7 +125,14 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       }
       if (!('value' in descriptor) || descriptor.enumerable) throw unfaithful(`an error's ${key} that is not a plain hidden property, which v8 changes`, key)
       if (key !== 'cause' && typeof descriptor.value !== 'string') throw unfaithful(`an error's ${key} that is not a string, which v8 changes`, key)
-      if (key === 'cause') visitAt(key, descriptor.value)
+      if (key === 'cause') {
+        inProgress.set(error, {
+          typeName: 'a cycle back to an error through its cause, which v8 cannot read back',
+          fix: "let nothing inside the error's cause refer back to the error",
+        })
+        visitAt(key, descriptor.value)
+        inProgress.delete(error)
+      }
     }
   }
   const visitView = (view: ArrayBufferView | ArrayBuffer, proto: object) => {
@@ -141,7 +153,10 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
   const visit = (current: unknown): void => {
     if (typeof current === 'function') throw unfaithful('a function')
     if (typeof current === 'symbol') throw unfaithful('a symbol')
-    if (current === null || typeof current !== 'object' || checked.has(current)) return
+    if (current === null || typeof current !== 'object') return
+    const cycle = inProgress.get(current)
+    if (cycle !== undefined) throw unfaithful(cycle.typeName, undefined, cycle.fix)
+    if (checked.has(current)) return
     checked.add(current)
     const proto = Object.getPrototypeOf(current) as object | null
     if (proto === Object.prototype || proto === null) {
@@ -154,7 +169,13 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       noSymbolKeys(array)
       const extras = arrayExtraNames(array)
       if (extras.length > 0) arrayExtras.set(array, extras)
-      for (let i = 0; i < array.length; i++) visitAt(i, array[i])
+      forEachElementIndex(array, (i) => {
+        // The descriptor, not array[i]: a getter would run (again) and a hidden element would come back as a hole.
+        const descriptor = Object.getOwnPropertyDescriptor(array, i)!
+        if (!('value' in descriptor)) throw unfaithful('an accessor element, which v8 stores as the value its getter returns', i)
+        if (!descriptor.enumerable) throw unfaithful('a non-enumerable element, which v8 drops', i)
+        visitAt(i, descriptor.value)
+      })
       return visitProperties(array, extras)
     }
     if (proto === Map.prototype || proto === Set.prototype) {
@@ -174,7 +195,9 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       if (Reflect.ownKeys(current).length > 0) throw unfaithful(`${typeName(current)} with an own property, which v8 drops`)
       return
     } else if (proto === String.prototype) {
-      const [extra] = Reflect.ownKeys(current).filter((key) => typeof key === 'symbol' || (key !== 'length' && !isIndexKey(key)))
+      // Its characters are index keys below its length; an index key past it is a property of its own.
+      const { length } = current as { length: number }
+      const [extra] = Reflect.ownKeys(current).filter((key) => typeof key === 'symbol' || (key !== 'length' && !(isIndexKey(key) && Number(key) < length)))
       if (extra !== undefined) throw unfaithful('a String object with an own property, which v8 drops', extra)
       return
     } else if (proto === RegExp.prototype) {
@@ -189,7 +212,12 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
     rewrite = true
     const data = registered.serialize(current)
     serialized.set(current, data)
+    inProgress.set(current, {
+      typeName: `a cycle back to ${typeName(current)} (a registered type), which deserialize(data) cannot rebuild`,
+      fix: `let nothing inside what serialize returns for it refer back to the instance`,
+    })
     visit(data)
+    inProgress.delete(current)
   }
 
   visit(value)
@@ -237,7 +265,7 @@ function taggedCopy(
       const out: unknown[] = []
       out.length = array.length // holes stay holes
       copies.set(current, out)
-      for (let i = 0; i < array.length; i++) if (i in array) out[i] = copy(array[i])
+      forEachElementIndex(array, (i) => (out[i] = copy(array[i])))
       for (const key of arrayExtras.get(array) ?? []) defineValue(out, key, copy((array as unknown as Record<string, unknown>)[key]))
       return out
     }
@@ -306,10 +334,10 @@ export function reviveValue(value: unknown, blobs: readonly unknown[] = []): unk
     const proto = Object.getPrototypeOf(current) as object | null
     if (proto === Array.prototype) {
       const array = current as unknown[]
-      for (let i = 0; i < array.length; i++) {
+      forEachElementIndex(array, (i) => {
         const item = array[i]
         if (item !== null && typeof item === 'object') array[i] = visit(item)
-      }
+      })
       for (const key of arrayExtraNames(array)) reviveProperty(array, key)
       return current
     }

@@ -14,8 +14,8 @@ export function checkJsonValue(value: unknown): void {
   const path: PathSegment[] = []
   const seen = new Set<object>()
 
-  const unfaithful = (typeName: string, key?: string | symbol): UnfaithfulValueError => {
-    const where = formatPath('result', typeof key === 'string' ? [...path, key] : path)
+  const unfaithful = (typeName: string, key?: string | number | symbol): UnfaithfulValueError => {
+    const where = formatPath('result', typeof key === 'string' || typeof key === 'number' ? [...path, key] : path)
     return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName, 'json')
   }
   const visitAt = (key: PathSegment, item: unknown) => {
@@ -56,9 +56,13 @@ export function checkJsonValue(value: unknown): void {
       noSymbolKeys(array)
       const [extra] = arrayExtraNames(array)
       if (extra !== undefined) throw unfaithful('a property of an array, which JSON drops', extra)
+      // Up to the first hole only (a sparse array is refused at once), by descriptor: a getter must not run, a hidden element would be dropped.
       for (let i = 0; i < array.length; i++) {
-        if (!(i in array)) throw unfaithful('a hole in an array, which JSON stores as null', String(i))
-        visitAt(i, array[i])
+        const descriptor = Object.getOwnPropertyDescriptor(array, i)
+        if (descriptor === undefined) throw unfaithful('a hole in an array, which JSON stores as null', String(i))
+        if (!('value' in descriptor)) throw unfaithful('an accessor element, which JSON stores as the value its getter returns', i)
+        if (!descriptor.enumerable) throw unfaithful('a non-enumerable element, which JSON drops', i)
+        visitAt(i, descriptor.value)
       }
       return
     }
