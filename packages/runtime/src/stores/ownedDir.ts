@@ -7,11 +7,9 @@
  */
 import { closeSync, type Dirent, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path'
-import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, STATS_DIR, TEMPORARY_FILE_RE } from './layout'
+import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, SHARD_RE, STATS_DIR, TEMPORARY_FILE_RE } from './layout'
 import { isStatsFileName } from './statsFiles'
 
-/** A shard directory's name: the first two hex digits of the keys (or blob hashes) in it. */
-export const SHARD_RE = /^[0-9a-f]{2}$/
 /** How every file of the build's analysis cache starts (@persist/core `analysis/diskCache.ts`), whatever its name. */
 const ANALYSIS_MAGIC = Buffer.from('persist-analysis\n')
 
