@@ -200,6 +200,17 @@ describe('what persist did not create', () => {
     expect(contents(home)).toEqual(before)
   })
 
+  it('a directory holding only a user\'s empty folders (a/b/) is refused by clear and gc, which leave the folders', () => {
+    const mine = join(dirname(freshCache()), 'mine')
+    mkdirSync(join(mine, 'a/b'), { recursive: true })
+    for (const args of [['clear'], ['gc', '--max-entries', '0']]) {
+      const result = persistCli([...args, '--dir', mine])
+      expect(result.status, args.join(' ')).toBe(1)
+      expect(result.stderr).toContain('was not created by persist')
+    }
+    expect(readdirSync(join(mine, 'a'))).toEqual(['b'])
+  })
+
   it('clear and prune --unknown in persist\'s cache remove the entries and leave folders a user put at function paths', () => {
     const cache = freshCache()
     const userFiles = {

@@ -66,10 +66,14 @@ function holdsOnlyFiles(dir: string, isOwnName: (name: string) => boolean): bool
   return (list(dir) ?? []).every((file) => file.isFile() && isOwnName(file.name))
 }
 
-/** `<shard>/<key>` directories (or, in a version directory, `~<scope>` directories of them and `.stats`). */
+/**
+ * `<shard>/<key>` directories (or, in a version directory, `~<scope>` directories of them and `.stats`). An empty
+ * version directory is not one: its name is like any folder's (a user's `a/b/`), and a build never leaves one.
+ * Empty folders persist names (a shard, a `~<scope>`, `.stats`, `.blobs`) still count as persist's.
+ */
 function isBucket(dir: string, isVersion: boolean): boolean {
   const children = list(dir)
-  if (!children) return false
+  if (!children || (isVersion && children.length === 0)) return false
   return children.every((child) => {
     if (!child.isDirectory()) return false
     if (SHARD_RE.test(child.name)) return holdsOnlyFiles(join(dir, child.name), isShardFileName)
