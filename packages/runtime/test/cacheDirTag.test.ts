@@ -34,6 +34,13 @@ describe('tagging the cache directory', () => {
     expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(true)
   })
 
+  it('claims it while another process is writing its tag (CACHEDIR.TAG.<pid>.<random>.tmp)', () => {
+    const dir = buildLikeDir({ 'CACHEDIR.TAG.4242.0a1b2c3d4e5f.tmp': 'Signature: 8a47' })
+    expect(persistedFn((x: number) => x * 2)(2)).toBe(4)
+    expect(readFileSync(join(dir, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n.*persist/)
+    expect(sandbox.warnings).toEqual([])
+  })
+
   it('does not claim it when anything else lies there too', () => {
     const dir = buildLikeDir({ 'package.json': '{}' })
     persistedFn((x: number) => x)(1)

@@ -165,6 +165,9 @@ export const TEMPORARY_FILE_RE = /^\..*\.tmp$/
 /** The build manifest's temporary file in the cache root (`manifest.json.<pid>.<time>.<random>.tmp`). */
 export const MANIFEST_TEMPORARY_RE = /^manifest\.json\..+\.tmp$/
 
+/** The cache tag's temporary file in the cache root (`CACHEDIR.TAG.<pid>.<random>.tmp`, stores/ownership.ts). */
+export const CACHE_TAG_TEMPORARY_RE = /^CACHEDIR\.TAG\..+\.tmp$/
+
 /** The items of a directory; none when it cannot be read (gone meanwhile, not a directory). */
 export function dirents(dir: string): Dirent[] {
   try {
