@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildProject, cacheOf, copyCache, createProject, entryFiles, persistJson, runProject } from './helpers'
@@ -73,6 +73,18 @@ describe('out-file blobs', () => {
     ageBlobs(cache)
     expect(persistJson(['verify', '--dir', cache]).orphanBlobs).toHaveLength(2)
     expect(blobsOf(cache)).toEqual([])
+  })
+
+  it('verify leaves a user\'s folder in .blobs alone, whatever its files are named', () => {
+    const cache = freshCache()
+    // Only two-hex-digit folders are blob shards: `notes/` is the user's, even holding an old file named like a blob.
+    const userFile = join(cache, '.blobs/notes', 'cd'.padEnd(64, 'e'))
+    mkdirSync(dirname(userFile))
+    writeFileSync(userFile, 'my notes')
+    const old = new Date(Date.now() - 2 * 3_600_000)
+    utimesSync(userFile, old, old)
+    persistJson(['verify', '--dir', cache])
+    expect(readFileSync(userFile, 'utf8')).toBe('my notes')
   })
 
   it('gc removes the blobs of the entries it evicts, and keeps those still needed', () => {

@@ -180,6 +180,17 @@ describe('what persist did not create', () => {
     expect(contents(home)).toEqual(before)
   })
 
+  it('a directory holding only a user\'s empty folders (a/b/) is refused by clear and gc, which leave the folders', () => {
+    const mine = join(dirname(freshCache()), 'mine')
+    mkdirSync(join(mine, 'a/b'), { recursive: true })
+    for (const args of [['clear'], ['gc', '--max-entries', '0']]) {
+      const result = persistCli([...args, '--dir', mine])
+      expect(result.status, args.join(' ')).toBe(1)
+      expect(result.stderr).toContain('was not created by persist')
+    }
+    expect(readdirSync(join(mine, 'a'))).toEqual(['b'])
+  })
+
   it('clear and prune --unknown in persist\'s cache remove the entries and leave folders a user put at function paths', () => {
     const cache = freshCache()
     const userFiles = {
@@ -197,5 +208,23 @@ describe('what persist did not create', () => {
     expect(entryFiles(cache)).toEqual([])
     for (const [path, text] of Object.entries(userFiles)) expect(readFileSync(join(cache, path), 'utf8')).toBe(text)
     expect(runProject(filled.project(), { PERSIST_DIR: cache })).toEqual(['greet', 'scaled', 'scaled', 'scaled', 'tenantTotal'])
+  })
+  it('a folder in a version directory holding a file named like a key is neither listed nor deleted by ls, verify, gc or clear', () => {
+    const cache = freshCache()
+    const fnDir = join(cache, 'src__steps.ts#scaled')
+    const [version] = readdirSync(fnDir)
+    // Only two-hex-digit folders are shards: `notes/` is the user's, whatever its files are named.
+    const userFile = join(fnDir, version!, 'notes', 'ab'.padEnd(64, 'c'))
+    mkdirSync(dirname(userFile))
+    writeFileSync(userFile, 'my notes')
+    const listed = persistJson(['ls', 'scaled', '--dir', cache])
+    expect(listed.functions.map((fn: any) => fn.entries)).toEqual([3])
+    persistJson(['verify', '--dir', cache])
+    expect(readFileSync(userFile, 'utf8')).toBe('my notes')
+    persistJson(['gc', '--max-entries', '0', '--dir', cache])
+    expect(readFileSync(userFile, 'utf8')).toBe('my notes')
+    persistJson(['clear', '--dir', cache])
+    expect(readFileSync(userFile, 'utf8')).toBe('my notes')
+    expect(entryFiles(cache)).toEqual([userFile])
   })
 })

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { writeFileSync } from 'node:fs'
-import { checkEntries, filesUnder, runWorker, runWorkerAsync, useWorkspace, warningLines } from './helpers'
+import { checkEntries, entryFilesUnder, filesUnder, runWorker, runWorkerAsync, useWorkspace, warningLines } from './helpers'
 
 const persistBin = join(import.meta.dirname, '../../packages/runtime/bin/persist.mjs')
 
@@ -16,6 +16,8 @@ function persistAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ args: s
 }
 
 const PROCESSES = 16
+const STARTING = 16
+const FRESH_DIRS = 200
 
 describe('16 processes sharing a cache directory without a lock', () => {
   const workspace = useWorkspace()
@@ -41,6 +43,23 @@ describe('16 processes sharing a cache directory without a lock', () => {
     }
     // Nobody was killed: no temporary file is left behind.
     expect(filesUnder(workspace.cache()).filter((path) => basename(path).startsWith('.'))).toEqual([])
+  }, 60_000)
+})
+
+describe('processes starting together on fresh cache directories', () => {
+  const workspace = useWorkspace()
+
+  it('none refuses a directory as a user\'s: each stores its value in every one, without a warning', async () => {
+    // Each process claims the same fresh directories in the same order, so in each one some look at the directory
+    // exactly while another tags it: the race of processes starting together on a new PERSIST_DIR, many times over.
+    const env = { ...workspace.env(), PERSIST_DIR: '', START_AT: String(Date.now() + 1000) }
+    const claims = (k: number) => runWorkerAsync(['claims', String(k), String(FRESH_DIRS), workspace.cache()], env)
+    const results = await Promise.all(Array.from({ length: STARTING }, (_, k) => claims(k)))
+    for (const result of results) {
+      expect(warningLines(result.stderr)).toEqual([])
+      expect(result.stdout).toBe(String(FRESH_DIRS))
+    }
+    for (let d = 0; d < FRESH_DIRS; d++) expect(entryFilesUnder(join(workspace.cache(), String(d))), `directory ${d}`).toHaveLength(STARTING)
   }, 60_000)
 })
 

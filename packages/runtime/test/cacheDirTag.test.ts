@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { configure } from '../src/config'
@@ -34,6 +34,13 @@ describe('tagging the cache directory', () => {
     expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(true)
   })
 
+  it('claims it while another process is writing its tag (CACHEDIR.TAG.<pid>.<random>.tmp)', () => {
+    const dir = buildLikeDir({ 'CACHEDIR.TAG.4242.0a1b2c3d4e5f.tmp': 'Signature: 8a47' })
+    expect(persistedFn((x: number) => x * 2)(2)).toBe(4)
+    expect(readFileSync(join(dir, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n.*persist/)
+    expect(sandbox.warnings).toEqual([])
+  })
+
   it('does not claim it when anything else lies there too', () => {
     const dir = buildLikeDir({ 'package.json': '{}' })
     persistedFn((x: number) => x)(1)
@@ -53,5 +60,22 @@ describe('tagging the cache directory', () => {
     writeFileSync(join(dir, 'manifest.json'), '{"name":"my-app"}')
     persistedFn((x: number) => x)(1)
     expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(false)
+  })
+
+  it('does not claim a folder whose only content is a user\'s empty folder (a/b/), and leaves that folder', () => {
+    const dir = join(sandbox.dir(), 'mine')
+    mkdirSync(join(dir, 'a/b'), { recursive: true })
+    configure({ dir })
+    expect(persistedFn((x: number) => x + 1)(1)).toBe(2)
+    expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(false)
+    expect(readdirSync(join(dir, 'a'))).toEqual(['b'])
+    expect(sandbox.warnings.join('\n')).toContain(join(dir, 'a'))
+  })
+
+  it('still claims a prepared directory holding empty folders persist names (a shard, out-file blobs)', () => {
+    const dir = buildLikeDir()
+    mkdirSync(join(dir, '.blobs/ab'), { recursive: true })
+    persistedFn((x: number) => x)(1)
+    expect(existsSync(join(dir, 'CACHEDIR.TAG'))).toBe(true)
   })
 })

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { BLOBS_DIR, hashFile } from '../outFiles/blobStore'
-import { dirents, SHA256_RE, TEMPORARY_FILE_RE } from '../stores/layout'
+import { dirents, SHA256_RE, SHARD_RE, TEMPORARY_FILE_RE } from '../stores/layout'
 import { readEntryInfo } from './entryInfo'
 import type { FunctionDir, TemporaryFile } from './layoutScan'
 import { scanFunctions, statFile } from './layoutScan'
@@ -30,7 +30,8 @@ export function listBlobs(root: string): { blobs: Blob[]; temporary: TemporaryFi
   const temporary: TemporaryFile[] = []
   for (const child of dirents(dir)) {
     if (child.isFile() && TEMPORARY_FILE_RE.test(child.name)) temporary.push({ path: join(dir, child.name) })
-    if (!child.isDirectory()) continue
+    // Only shard folders hold blobs (the rule of stores/layout.ts): any other folder is a user's, left alone.
+    if (!child.isDirectory() || !SHARD_RE.test(child.name)) continue
     for (const file of dirents(join(dir, child.name))) {
       const path = join(dir, child.name, file.name)
       if (!file.isFile()) continue

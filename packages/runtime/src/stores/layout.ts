@@ -153,11 +153,20 @@ export function isTemporaryName(name: string): boolean {
 /** A sha256 in hex: an entry's file name (its key digest) and an out-file blob's name. */
 export const SHA256_RE = /^[0-9a-f]{64}$/
 
+/**
+ * A shard directory's name: the first two hex digits of the keys (or blob hashes) in it. The one rule for what a
+ * shard is, for the scans (ls, gc, verify) and for what removal and ownership count as persist's.
+ */
+export const SHARD_RE = /^[0-9a-f]{2}$/
+
 /** A writer's temporary file (entries, blobs): `.<anything>.tmp`. */
 export const TEMPORARY_FILE_RE = /^\..*\.tmp$/
 
 /** The build manifest's temporary file in the cache root (`manifest.json.<pid>.<time>.<random>.tmp`). */
 export const MANIFEST_TEMPORARY_RE = /^manifest\.json\..+\.tmp$/
+
+/** The cache tag's temporary file in the cache root (`CACHEDIR.TAG.<pid>.<random>.tmp`, stores/ownership.ts). */
+export const CACHE_TAG_TEMPORARY_RE = /^CACHEDIR\.TAG\..+\.tmp$/
 
 /** The items of a directory; none when it cannot be read (gone meanwhile, not a directory). */
 export function dirents(dir: string): Dirent[] {
@@ -189,7 +198,8 @@ function bucketsOf(versionDir: string, scopeSegment: string | undefined): Array<
 function* versionFiles(versionDir: string, scopeSegment: string | undefined): Generator<{ kind: 'entry' | 'temporary'; path: string; scope: string }> {
   for (const bucket of bucketsOf(versionDir, scopeSegment)) {
     for (const shard of dirents(bucket.path)) {
-      if (!shard.isDirectory() || shard.name.startsWith(SCOPE_PREFIX) || isTemporaryName(shard.name)) continue
+      // Any other folder (a user's `notes/`) is not persist's: its files are neither entries nor deleted.
+      if (!shard.isDirectory() || !SHARD_RE.test(shard.name)) continue
       const shardPath = join(bucket.path, shard.name)
       for (const file of dirents(shardPath)) {
         if (!file.isFile()) continue
@@ -203,7 +213,8 @@ function* versionFiles(versionDir: string, scopeSegment: string | undefined): Ge
 /**
  * The entry files and writers' temporary files of one version directory, in every bucket or only in the one of
  * `scopeSegment` ('' for the unscoped one). Only files named like a key are entries: locks, temporary files and
- * whatever else a user left there are not persist's to judge (or delete). Symlinks are never followed.
+ * whatever else a user left there are not persist's to judge (or delete), nor is any folder not named like a
+ * shard (SHARD_RE). Symlinks are never followed.
  */
 export function scanVersion(versionDir: string, scopeSegment?: string): { entries: ScannedEntry[]; temporary: string[] } {
   const entries: ScannedEntry[] = []

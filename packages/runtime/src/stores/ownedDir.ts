@@ -7,11 +7,9 @@
  */
 import { closeSync, type Dirent, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path'
-import { BLOBS_DIR, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, STATS_DIR, TEMPORARY_FILE_RE } from './layout'
+import { BLOBS_DIR, CACHE_TAG_TEMPORARY_RE, isTemporaryName, MANIFEST_TEMPORARY_RE, SCOPE_PREFIX, SHARD_RE, STATS_DIR, TEMPORARY_FILE_RE } from './layout'
 import { isStatsFileName } from './statsFiles'
 
-/** A shard directory's name: the first two hex digits of the keys (or blob hashes) in it. */
-export const SHARD_RE = /^[0-9a-f]{2}$/
 /** How every file of the build's analysis cache starts (@persist/core `analysis/diskCache.ts`), whatever its name. */
 const ANALYSIS_MAGIC = Buffer.from('persist-analysis\n')
 
@@ -68,10 +66,14 @@ function holdsOnlyFiles(dir: string, isOwnName: (name: string) => boolean): bool
   return (list(dir) ?? []).every((file) => file.isFile() && isOwnName(file.name))
 }
 
-/** `<shard>/<key>` directories (or, in a version directory, `~<scope>` directories of them and `.stats`). */
+/**
+ * `<shard>/<key>` directories (or, in a version directory, `~<scope>` directories of them and `.stats`). An empty
+ * version directory is not one: its name is like any folder's (a user's `a/b/`), and a build never leaves one.
+ * Empty folders persist names (a shard, a `~<scope>`, `.stats`, `.blobs`) still count as persist's.
+ */
 function isBucket(dir: string, isVersion: boolean): boolean {
   const children = list(dir)
-  if (!children) return false
+  if (!children || (isVersion && children.length === 0)) return false
   return children.every((child) => {
     if (!child.isDirectory()) return false
     if (SHARD_RE.test(child.name)) return holdsOnlyFiles(join(dir, child.name), isShardFileName)
@@ -89,7 +91,9 @@ function isFunctionDir(dir: string): boolean {
 /** Whether one item of a cache root is something persist writes there. */
 function isPersistItem(dir: string, child: Dirent): boolean {
   const path = join(dir, child.name)
-  if (child.isFile()) return child.name === 'manifest.json' ? isPersistManifest(path) : MANIFEST_TEMPORARY_RE.test(child.name)
+  if (child.isFile()) {
+    return child.name === 'manifest.json' ? isPersistManifest(path) : MANIFEST_TEMPORARY_RE.test(child.name) || CACHE_TAG_TEMPORARY_RE.test(child.name)
+  }
   if (child.isDirectory() && child.name === BLOBS_DIR) return isBucket(path, false)
   if (!child.isDirectory() || isTemporaryName(child.name)) return false
   if (child.name === 'analysis') return isAnalysisDir(path)
@@ -102,8 +106,8 @@ function describeItem(dir: string, child: Dirent): string {
 }
 
 /**
- * The first item of `dir` that is not a build manifest, the analysis cache, out-file blobs, a temporary file or a
- * function directory, described for a message; undefined when there is none (an empty directory).
+ * The first item of `dir` that is not a build manifest, the analysis cache, out-file blobs, a temporary file (the
+ * manifest's, the cache tag's) or a function directory, described for a message; undefined when there is none (an empty directory).
  */
 export function firstForeignItem(dir: string): string | undefined {
   const children = list(dir)

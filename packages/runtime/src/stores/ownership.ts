@@ -4,7 +4,8 @@
  * persist writes (a build prepared it: see ownedDir.ts). A root holding anything else (`PERSIST_DIR=$HOME`) is the
  * user's: the runtime computes without writing or deleting there, and the CLI refuses it.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { firstForeignItem } from './ownedDir'
 
@@ -45,7 +46,9 @@ export function cacheRootOwnership(root: string): RootOwnership {
   }
   if (hasPersistTag(root)) return { kind: 'tagged' }
   const foreignItem = firstForeignItem(root)
-  return foreignItem === undefined ? { kind: 'untagged' } : { kind: 'foreign', foreignItem }
+  if (foreignItem === undefined) return { kind: 'untagged' }
+  // Another process starting on the same new directory may have tagged it (and begun writing) since the tag was read.
+  return hasPersistTag(root) ? { kind: 'tagged' } : { kind: 'foreign', foreignItem }
 }
 
 /** Whether persist may write and delete (what it recognises) under `root`: tagged, or untagged and holding only its files. */
@@ -69,11 +72,38 @@ export class ForeignRootError extends Error {
 /** The fix every refusal of a foreign root names. */
 export const FOREIGN_ROOT_FIX = 'point PERSIST_DIR (or configure({ dir })) to a directory of its own, e.g. a new empty one'
 
+function isExisting(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'EEXIST'
+}
+
+/**
+ * Puts persist's tag into `root` whole, in one step (a link of a complete temporary file), so that another process
+ * starting on the same new directory never reads it missing its signature and takes the directory for a user's.
+ * A tag already there (another process tagged it first) is left as it is.
+ */
 function tag(root: string): void {
+  const tagPath = join(root, CACHE_TAG_NAME)
+  const temporary = `${tagPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+  writeFileSync(temporary, CACHEDIR_TAG, { flag: 'wx' })
   try {
-    writeFileSync(join(root, CACHE_TAG_NAME), CACHEDIR_TAG, { flag: 'wx' })
+    linkSync(temporary, tagPath)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    if (!isExisting(error)) writeTagWithoutLink(tagPath)
+  } finally {
+    try {
+      unlinkSync(temporary)
+    } catch {
+      // Already gone: nothing left behind.
+    }
+  }
+}
+
+/** Where hard links are not supported: written in place, never over a tag already there. */
+function writeTagWithoutLink(tagPath: string): void {
+  try {
+    writeFileSync(tagPath, CACHEDIR_TAG, { flag: 'wx' })
+  } catch (error) {
+    if (!isExisting(error)) throw error
   }
 }
 

@@ -10,8 +10,8 @@
  */
 import { lstatSync, rmdirSync, statSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { dirents, SCOPE_PREFIX, SHA256_RE, STATS_DIR } from './layout'
-import { isShardFileName, SHARD_RE } from './ownedDir'
+import { dirents, SCOPE_PREFIX, SHA256_RE, SHARD_RE, STATS_DIR } from './layout'
+import { isShardFileName } from './ownedDir'
 import { isStatsFileName } from './statsFiles'
 
 /** What a removal did: entries removed (with their bytes) and the items it left because they are not persist's. */
