@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { validateFunctionOptions } from '@persist/runtime/options'
+import { validateFunctionOptions, type FunctionOptions } from '@persist/runtime/options'
 import { validateOptions } from './validateOptions'
 
 /** A path pattern: a RegExp tested against the absolute posix path, or a glob (`src/**\/*.ts`) relative to `root`. */
@@ -8,8 +8,16 @@ export type FilterPattern = string | RegExp | ReadonlyArray<string | RegExp>
 /** A value that survives `JSON.stringify` unchanged. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
-/** JSON-serialisable per-function option values given once for every function of the build. */
-export type FunctionOptionDefaults = Record<string, JsonValue>
+/**
+ * Per-function options given once for every function of the build: the runtime's `FunctionOptions`, so a misspelled
+ * option (`tll`) or a wrong value is a type error. They are written into the built code as JSON, so the options whose
+ * values are functions (`scope`, `serialize`, `deserialize`, a key function or mapper) are left out: they belong in
+ * a function's own `@persist({ … })` comment.
+ */
+export type FunctionOptionDefaults = Omit<FunctionOptions, 'key' | 'scope' | 'serialize' | 'deserialize'> & {
+  /** Parameters left out of every function's key: `{ param: null }`. */
+  key?: { [param: string]: null }
+}
 
 /** Options of the persist plugin, the same in every bundler. */
 export interface Options {

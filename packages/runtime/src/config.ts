@@ -16,8 +16,8 @@ export interface RuntimeOptions extends FunctionOptions {
    */
   dir?: string
   /**
-   * `on` caches; `off` calls straight through; `refresh` recomputes and overwrites; `readonly` reads but never
-   * writes. `PERSIST_MODE` wins over it.
+   * `on` caches; `off` calls straight through; `refresh` recomputes and overwrites each key once per process, then
+   * serves what it computed; `readonly` reads but never writes. `PERSIST_MODE` wins over it.
    * @default 'on'
    */
   mode?: Mode

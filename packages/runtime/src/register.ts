@@ -11,7 +11,8 @@ import { readOwnOptions, resolveFunction, where, type FunctionMeta, type Resolve
 import { warnUnwritable } from './stores/disk'
 import { trackStats } from './stores/diskStats'
 import { memoryKey } from './stores/memory'
-import type { EntryKey, StoredEntry } from './stores/store'
+import { RefreshedEntries } from './stores/refreshed'
+import type { EntryKey, Store, StoredEntry } from './stores/store'
 import { UnfaithfulValueError } from './value/faithful'
 import { warnOnce } from './warn'
 
@@ -57,6 +58,8 @@ export class PersistedFunction implements Registration {
   private resolved: Resolved | undefined
   private ownOptions: ReturnType<typeof readOwnOptions> | undefined
   private readonly inflight = new Map<string, Promise<unknown>>()
+  /** What a disk-only function wrote in refresh mode, so a repeat of the key reads it back (stores/refreshed.ts). */
+  private readonly refreshed = new RefreshedEntries()
   /** `where(meta)`, computed once: messages and out-file paths need it on every hit and save. */
   readonly location: string
 
@@ -121,7 +124,7 @@ export class PersistedFunction implements Registration {
       if (this.meta.async) return Promise.reject(error)
       throw error
     }
-    if (resolved.memory !== undefined && resolved.mode !== 'refresh' && resolved.outFiles === undefined) {
+    if (resolved.memory !== undefined && resolved.outFiles === undefined) {
       const entry = resolved.memory.getByText(text, scope)
       if (entry !== undefined && (resolved.ttlMs === undefined || this.isFresh(resolved, entry))) {
         this.stats.hits++
@@ -134,11 +137,9 @@ export class PersistedFunction implements Registration {
   }
 
   private callSync(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): unknown {
-    if (resolved.mode !== 'refresh') {
-      const found = resolved.store.get(key)
-      if (found !== undefined && !isPromise(found) && this.isFresh(resolved, found) && this.restored(resolved, found, values)) {
-        return this.hit(found)
-      }
+    const found = this.lookup(resolved, key)
+    if (found !== undefined && !isPromise(found) && this.isFresh(resolved, found) && this.restored(resolved, found, values)) {
+      return this.hit(found)
     }
     const locked =
       resolved.options.lock && !this.computes(key)
@@ -171,11 +172,9 @@ export class PersistedFunction implements Registration {
   }
 
   private async lookupThenCompute(resolved: Resolved, key: CallKey, values: unknown[], compute: () => unknown): Promise<unknown> {
-    if (resolved.mode !== 'refresh') {
-      let found = resolved.store.get(key)
-      if (isPromise(found)) found = await found
-      if (found !== undefined && this.isFresh(resolved, found) && this.restored(resolved, found, values)) return this.hit(found)
-    }
+    let found = this.lookup(resolved, key)
+    if (isPromise(found)) found = await found
+    if (found !== undefined && this.isFresh(resolved, found) && this.restored(resolved, found, values)) return this.hit(found)
     const locked =
       resolved.options.lock && !this.computes(key)
         ? await lockEntryAsync(this.meta, resolved, key, (entry) => this.isFresh(resolved, entry) && this.restored(resolved, entry, values))
@@ -191,6 +190,21 @@ export class PersistedFunction implements Registration {
     } finally {
       locked?.release()
     }
+  }
+
+  /**
+   * The stored entry of a key, or undefined. Refresh mode recomputes each key once per process, so it serves only
+   * what this process computed: the memory tier (never filled from disk in refresh mode), or for a disk-only
+   * function the entries it wrote itself.
+   */
+  private lookup(resolved: Resolved, key: CallKey): ReturnType<Store['get']> {
+    if (resolved.mode !== 'refresh') return resolved.store.get(key)
+    if (resolved.memory !== undefined) return resolved.memory.get(key)
+    const path = resolved.disk!.pathOf(key)
+    if (!this.refreshed.has(path)) return undefined
+    const found = resolved.disk!.get(key)
+    if (isPromise(found)) return found.then((entry) => (this.refreshed.wrote(path, entry) ? entry : undefined))
+    return this.refreshed.wrote(path, found) ? found : undefined
   }
 
   /**
@@ -255,7 +269,9 @@ export class PersistedFunction implements Registration {
     if (resolved.outFiles !== undefined && (outFiles = this.captureOutFiles(resolved, values)) === undefined) return undefined
     const entry: StoredEntry = { value, createdAt: Date.now(), durationMs, args: values, bytes: 0, ...(outFiles ? { outFiles } : {}) }
     try {
-      return resolved.store.set(key, entry)
+      const stored = resolved.store.set(key, entry)
+      if (resolved.mode === 'refresh' && resolved.memory === undefined) this.refreshed.note(resolved.disk!.pathOf(key), entry.createdAt)
+      return stored
     } catch (error) {
       const message = this.unstorableMessage(error)
       if (resolved.strict) throw new TypeError(`persist: ${message}`, { cause: error })

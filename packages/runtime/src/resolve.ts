@@ -41,6 +41,8 @@ export interface Resolved {
   store: Store
   /** The memory tier when there is one: the hot path asks it directly. */
   memory: MemoryStore | undefined
+  /** The disk tier when there is one. */
+  disk: DiskStore | undefined
   ttlMs: number | undefined
   scope: (() => string) | undefined
   strict: boolean
@@ -93,6 +95,7 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions, previo
   const prefix = keyPrefix(keyContext)
   const outFiles = resolveOutFileParams(location, meta.params, options.outFiles)
   const dir = kind === 'memory' && outFiles === undefined ? undefined : currentDir()
+  const mode = currentMode()
   // The memory key holds neither the version nor the format: anything that changes an entry's meaning is here.
   const memoryIdentity = [
     kind,
@@ -107,6 +110,8 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions, previo
     options.serialize,
     options.deserialize,
     kind === 'memory' ? undefined : dir,
+    // In refresh mode the memory tier holds only what this process computed (register.ts): none read under `on`.
+    mode === 'refresh',
   ]
   const memory =
     kind === 'disk'
@@ -114,7 +119,6 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions, previo
       : previous?.memory !== undefined && sameIdentity(previous.memoryIdentity, memoryIdentity)
         ? previous.memory
         : new MemoryStore({ maxSize: options.maxSize, maxBytes: options.maxBytes })
-  const mode = currentMode()
   const disk =
     dir === undefined || kind === 'memory'
       ? undefined
@@ -132,6 +136,7 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions, previo
     keyPrefix: prefix,
     store,
     memory,
+    disk,
     ttlMs: ttl === undefined ? undefined : ttl * 1000,
     scope: options.scope,
     strict: options.strict ?? false,

@@ -25,5 +25,17 @@ describe('across processes (built runtime)', () => {
     expect(lines).toHaveLength(2)
     expect(lines.filter((line) => line.startsWith('sum'))).toHaveLength(1)
   })
+
+  it('under PERSIST_MODE=refresh, each process computes each key once and serves its own value to the repeat', () => {
+    const refresh = { ...env, PERSIST_MODE: 'refresh' }
+    const outputs = [1, 2].map(() => JSON.parse(execFileSync(process.execPath, [fixture('refreshTwice.mjs')], { env: refresh, encoding: 'utf8' })))
+    for (const { first, second } of outputs) expect(second).toEqual(first)
+    // Each value carries the pid of the process that computed it: the second process did not serve the first's.
+    expect(outputs[1].first).not.toEqual(outputs[0].first)
+    const lines = readFileSync(join(dir, 'counter'), 'utf8').trim().split('\n')
+    const runs = (name: string) => new Set(lines.filter((line) => line.startsWith(`${name} `))).size
+    expect(lines).toHaveLength(6)
+    expect([runs('load'), runs('sum'), runs('onDisk')]).toEqual([2, 2, 2])
+  })
   // Racing writers, SIGKILLed writers and locks across processes: test/reliability.
 })

@@ -46,6 +46,21 @@ describe('a write that fails for a moment (EMFILE)', () => {
   })
 })
 
+describe('a refresh whose write fails (disk-only function)', () => {
+  it('never serves the entry it was to replace: the next call of the key computes again', () => {
+    persistedFn((x: number) => `old:${x}`, { id: 'src/a.ts#r', ...disk })(1)
+    configure({ mode: 'refresh' })
+    const f = persistedFn((x: number) => `new:${x}`, { id: 'src/a.ts#r', ...disk })
+    failCreations('EMFILE', 1)
+    expect(f(1)).toBe('new:1')
+    expect(f(1)).toBe('new:1')
+    expect(f.calls.count).toBe(2)
+    // That second computation was written: the key is now served from what this process wrote.
+    expect(f(1)).toBe('new:1')
+    expect(f.calls.count).toBe(2)
+  })
+})
+
 describe('directories removed under a write again and again (persist clear in another process)', () => {
   it('lose at most that one result, without a warning; the next call of the function is cached', () => {
     const f = persistedFn((x: number) => ({ x }), { id: 'src/a.ts#f', ...disk })
