@@ -42,6 +42,14 @@ describe('persist explain', () => {
     expect(human.stdout).toContain('~ src/tax.ts RATE')
   })
 
+  it('against a manifest from before built-ins were recorded as whole modules, lists no built-in as added or removed', () => {
+    const fn = (builtin: string) => ({ hash: 'h', file: 'src/a.ts', line: 1, deps: [{ file: 'node:fs', declaration: builtin, hash: 'b1' }] })
+    const old = manifest('builtin-old.json', { 'src/a.ts#f': fn('node:fs') })
+    const now = manifest('builtin-now.json', { 'src/a.ts#f': fn('*') })
+    const out = persistJson(['explain', 'f', '--manifest', now, '--since', old, '--dir', join(dir, 'no-cache')])
+    expect(out.since).toMatchObject({ hashChanged: false, added: [], removed: [], changed: [] })
+  })
+
   it('fails with one line for a function the manifest does not name', () => {
     const now = manifest('only.json', { 'src/a.ts#f': { hash: 'h', file: 'src/a.ts', line: 1, deps: [] } })
     const result = persistCli(['explain', 'src/b.ts#g', '--manifest', now])

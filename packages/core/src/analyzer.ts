@@ -51,7 +51,7 @@ export interface FunctionSettings {
 export interface FunctionDependency {
   /** Root-relative posix path; a builtin's name (`node:fs`) for builtins. */
   file: string
-  /** The declaration's name, `name@version` for a package, `(content)` for an asset, `*` for a whole module. */
+  /** The declaration's name, `name@version` for a package, `(content)` for an asset, `*` for a whole module (a builtin too). */
   declaration: string
   /**
    * Hash of the declaration's own code (normalised), not of what it reaches: two builds whose values differ

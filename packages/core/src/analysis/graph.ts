@@ -191,7 +191,9 @@ export class GraphBuilder {
         return { id, own: hashParts(['package', name]), identity: id, edges: [], dep: { file: this.rel(info?.file ?? rest), declaration: name } }
       }
       case 'b':
-        return { id, own: hashParts(['builtin', rest]), identity: id, edges: [], dep: { file: rest, declaration: rest } }
+        // A built-in counts as a whole module (`*`): its name is the file, and repeating it as the declaration made
+        // `persist explain` print `node:fs node:fs`. The hash (`own`) does not involve the declaration.
+        return { id, own: hashParts(['builtin', rest]), identity: id, edges: [], dep: { file: rest, declaration: '*' } }
       case 'a': {
         this.ctx.watch(rest)
         const content = this.ctx.contentHash(rest) ?? '(missing)'

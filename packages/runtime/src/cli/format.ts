@@ -14,6 +14,14 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`
 }
 
+/**
+ * A count with its noun in agreement: `plural(1, 'entry', 'entries')` → `1 entry`, `plural(2, …)` → `2 entries`.
+ * Every CLI message that counts something goes through here, so none says `1 entries` or `function(s)`.
+ */
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`
+}
+
 export function formatDuration(ms: number): string {
   if (ms < 1) return `${ms.toFixed(2)} ms`
   if (ms < 1000) return `${Math.round(ms)} ms`

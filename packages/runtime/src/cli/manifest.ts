@@ -59,7 +59,19 @@ function parseManifest(path: string): Manifest {
   if (!parsed || parsed.version !== 1 || typeof parsed.functions !== 'object' || parsed.functions === null) {
     throw new CliError(`${path} is not a persist build manifest (version 1 with functions); rebuild to rewrite it.`)
   }
+  for (const fn of Object.values(parsed.functions)) {
+    if (Array.isArray(fn?.deps)) fn.deps = fn.deps.map(builtinAsWholeModule)
+  }
   return parsed
+}
+
+/**
+ * Builds before this one recorded a built-in as `{ file: 'node:fs', declaration: 'node:fs' }`; they now record it as a
+ * whole module (`*`). Reading the old form the new way keeps `explain --since <old manifest>` from listing every
+ * built-in as removed and added again.
+ */
+function builtinAsWholeModule(dep: ManifestDependency): ManifestDependency {
+  return dep.file.startsWith('node:') && dep.declaration === dep.file ? { ...dep, declaration: '*' } : dep
 }
 
 /** Reads the manifest named by `--manifest`, else the default one; throws a CliError when there is none. */

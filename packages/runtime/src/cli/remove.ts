@@ -7,6 +7,7 @@
 import { rmdirSync, unlinkSync } from 'node:fs'
 import { dirname, isAbsolute, relative } from 'node:path'
 import { type OwnedLevel, type Removal, removeOwned } from '../stores/removeOwned'
+import { plural } from './format'
 
 function assertInside(root: string, path: string): void {
   const rel = relative(root, path)
@@ -51,5 +52,5 @@ export function keptLines(kept: string[]): string[] {
   if (kept.length === 0) return []
   const shown = kept.slice(0, 5).map((path) => `  ${path}`)
   const more = kept.length > shown.length ? [`  … and ${kept.length - shown.length} more`] : []
-  return [`left ${kept.length} item(s) persist did not create:`, ...shown, ...more]
+  return [`left ${plural(kept.length, 'item', 'items')} persist did not create:`, ...shown, ...more]
 }

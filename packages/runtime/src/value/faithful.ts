@@ -11,6 +11,7 @@ import { formatPath, type PathSegment } from '../key/path'
 import { forEachElementIndex } from './arrayElements'
 import { VIEW_NAMES } from './binaryTypes'
 import { arrayExtraNames, isIndexKey, viewExtraNames } from './extraKeys'
+import { notData } from './notData'
 
 const TYPE_TAG = '\u0000persist:type'
 const BLOB_TAG = '\u0000persist:blob'
@@ -150,9 +151,13 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
     }
   }
 
+  const notDataError = (current: unknown): UnfaithfulValueError => {
+    const { typeName, fix } = notData(current)!
+    return unfaithful(typeName, undefined, fix)
+  }
+
   const visit = (current: unknown): void => {
-    if (typeof current === 'function') throw unfaithful('a function')
-    if (typeof current === 'symbol') throw unfaithful('a symbol')
+    if (typeof current === 'function' || typeof current === 'symbol') throw notDataError(current)
     if (current === null || typeof current !== 'object') return
     const cycle = inProgress.get(current)
     if (cycle !== undefined) throw unfaithful(cycle.typeName, undefined, cycle.fix)
@@ -208,7 +213,8 @@ export function prepareValue(value: unknown): { value: unknown; tagged: boolean;
       return visitError(current as Error)
     }
     const registered = registeredTypeOf(current)
-    if (registered?.serialize === undefined) throw unfaithful(typeName(current))
+    // A promise or a weak collection gets a fix about the result: registerType cannot teach persist those.
+    if (registered?.serialize === undefined) throw notData(current) === undefined ? unfaithful(typeName(current)) : notDataError(current)
     rewrite = true
     const data = registered.serialize(current)
     serialized.set(current, data)

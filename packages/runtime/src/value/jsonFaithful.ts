@@ -8,15 +8,16 @@ import { describeType } from '../key/types'
 import { formatPath, type PathSegment } from '../key/path'
 import { arrayExtraNames } from './extraKeys'
 import { UnfaithfulValueError } from './faithful'
+import { notData } from './notData'
 
 /** Throws UnfaithfulValueError (codec 'json') naming the path of the first part JSON would bring back changed. */
 export function checkJsonValue(value: unknown): void {
   const path: PathSegment[] = []
   const seen = new Set<object>()
 
-  const unfaithful = (typeName: string, key?: string | number | symbol): UnfaithfulValueError => {
+  const unfaithful = (typeName: string, key?: string | number | symbol, fix?: string): UnfaithfulValueError => {
     const where = formatPath('result', typeof key === 'string' || typeof key === 'number' ? [...path, key] : path)
-    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName, 'json')
+    return new UnfaithfulValueError(typeof key === 'symbol' ? `${where}[${String(key)}]` : where, typeName, 'json', fix)
   }
   const visitAt = (key: PathSegment, item: unknown) => {
     path.push(key)
@@ -29,6 +30,9 @@ export function checkJsonValue(value: unknown): void {
   }
 
   const visit = (current: unknown): void => {
+    // Not data at all: the fix is about the result, not about dropping format: 'json'.
+    const notStorable = notData(current)
+    if (notStorable !== undefined) throw unfaithful(notStorable.typeName, undefined, notStorable.fix)
     switch (typeof current) {
       case 'string':
       case 'boolean':
@@ -41,10 +45,6 @@ export function checkJsonValue(value: unknown): void {
         throw unfaithful('undefined, which JSON drops (or stores as null in an array)')
       case 'bigint':
         throw unfaithful('a BigInt, which JSON cannot store')
-      case 'function':
-        throw unfaithful('a function')
-      case 'symbol':
-        throw unfaithful('a symbol')
     }
     if (current === null) return
     const object = current as object

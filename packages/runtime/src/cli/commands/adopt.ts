@@ -11,7 +11,7 @@ import { dirname, join, relative, sep } from 'node:path'
 import { readEntryFileState } from '../entryInfo'
 import { CliError, UsageError } from '../errors'
 import { findFunction } from '../functions'
-import { formatBytes, shortHash } from '../format'
+import { formatBytes, plural, shortHash } from '../format'
 import { scanVersion, statFile } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
@@ -39,7 +39,7 @@ function pickVersion(hashes: string[], hash: string, id: string): string {
   const known = hashes.map(shortHash).join(', ')
   throw new CliError(
     candidates.length > 1
-      ? `--from ${hash} matches ${candidates.length} versions of ${id}; give more characters (versions: ${known}).`
+      ? `--from ${hash} matches ${plural(candidates.length, 'version', 'versions')} of ${id}; give more characters (versions: ${known}).`
       : `${id} has no cached version ${hash} (versions: ${known || 'none'}).`,
   )
 }
@@ -124,7 +124,7 @@ export function adopt(name: string, options: AdoptOptions): void {
   const adopted = counts.linked + counts.copied
   const data = { id: fn.id, from: source, to: target, dryRun: Boolean(options.dryRun), adopted, linked: counts.linked, copied: counts.copied, kept: counts.exists, obsolete: counts.obsolete, bytes }
   print(options, data, () =>
-    `${options.dryRun ? 'would adopt' : 'adopted'} ${adopted} entries of ${fn.id} from ${shortHash(source)} into ${shortHash(target)}` +
+    `${options.dryRun ? 'would adopt' : 'adopted'} ${plural(adopted, 'entry', 'entries')} of ${fn.id} from ${shortHash(source)} into ${shortHash(target)}` +
     (counts.exists > 0 ? ` (${counts.exists} already present there, kept)` : '') +
     (counts.obsolete > 0 ? ` (${counts.obsolete} of an older key format left behind: no call can hit them)` : '') +
     (options.dryRun ? '' : `; ${counts.copied > 0 ? `${counts.copied} copied (${formatBytes(bytes)})` : 'hard-linked, no extra space'}`),

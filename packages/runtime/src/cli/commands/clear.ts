@@ -7,7 +7,7 @@ import { SCOPE_PREFIX, toSegment } from '../../stores/layout'
 import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries } from '../entries'
 import { findFunction, type KnownFunction } from '../functions'
-import { formatBytes } from '../format'
+import { formatBytes, plural } from '../format'
 import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
@@ -53,7 +53,7 @@ export function clear(name: string | undefined, options: ClearOptions): void {
   }
   print(options, data, () => {
     const what = `${name === undefined ? 'all functions' : functions[0]!.id}${scope === undefined ? '' : `, scope ${JSON.stringify(scope)}`}`
-    const line = `${options.dryRun ? 'would remove' : 'removed'} ${done.entries} entries (${formatBytes(done.bytes)}) of ${what}`
+    const line = `${options.dryRun ? 'would remove' : 'removed'} ${plural(done.entries, 'entry', 'entries')} (${formatBytes(done.bytes)}) of ${what}`
     return [line, ...keptLines(done.kept)].join('\n')
   })
 }

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import pc from 'picocolors'
 import { CliError } from '../errors'
-import { shortHash } from '../format'
+import { plural, shortHash } from '../format'
 import { checkCacheDir, resolveCacheDir } from '../cacheDir'
 import { identify, isLiveVersion } from '../functions'
 import { listFunctionDirs } from '../layoutScan'
@@ -88,7 +88,7 @@ export function explain(name: string, options: ExplainOptions): void {
   const since = options.since === undefined ? undefined : compare(fn, loadManifest(options.since, dir), id, root)
   const data = { id, hash: fn.hash, file: fn.file, line: fn.line, manifest: current.path, deps: fn.deps, cachedVersions: versions, since: since ?? null }
   print(options, data, () => {
-    const lines = [`${pc.bold(id)}  ${fn.file}:${fn.line}`, `hash ${fn.hash}`, `covers ${fn.deps.length} declaration(s):`]
+    const lines = [`${pc.bold(id)}  ${fn.file}:${fn.line}`, `hash ${fn.hash}`, `covers ${plural(fn.deps.length, 'declaration', 'declarations')}:`]
     for (const dep of fn.deps) lines.push(`  ${dep.file} ${pc.cyan(dep.declaration)}`)
     if (versions.length > 0) lines.push(`cached versions: ${versions.map((v) => (v.live ? pc.green(`${shortHash(v.hash)} (live)`) : shortHash(v.hash))).join(', ')}`)
     if (since) {

@@ -7,7 +7,7 @@ import { dirname } from 'node:path'
 import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries, type EntryRecord, splitObsolete } from '../entries'
 import { UsageError } from '../errors'
-import { formatBytes } from '../format'
+import { formatBytes, plural } from '../format'
 import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
@@ -81,8 +81,8 @@ export function gc(options: GcOptions): void {
   }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
-    return `${verb} ${evicted.length} of ${records.length} entries (${formatBytes(freed)}); ${data.after.entries} entries, ${formatBytes(data.after.bytes)} remain` +
-      (obsolete.length > 0 ? `; ${verb} ${obsolete.length} entries of an older key format, which no call can hit (${formatBytes(obsoleteBytes)})` : '') +
-      (blobs.removed.length > 0 ? `; ${verb} ${blobs.removed.length} out-file blob(s) no entry needs (${formatBytes(blobs.bytes)})` : '')
+    return `${verb} ${evicted.length} of ${plural(records.length, 'entry', 'entries')} (${formatBytes(freed)}); ${plural(data.after.entries, 'entry', 'entries')}, ${formatBytes(data.after.bytes)} ${data.after.entries === 1 ? 'remains' : 'remain'}` +
+      (obsolete.length > 0 ? `; ${verb} ${plural(obsolete.length, 'entry', 'entries')} of an older key format, which no call can hit (${formatBytes(obsoleteBytes)})` : '') +
+      (blobs.removed.length > 0 ? `; ${verb} ${plural(blobs.removed.length, 'out-file blob', 'out-file blobs')} no entry needs (${formatBytes(blobs.bytes)})` : '')
   })
 }

@@ -2,7 +2,7 @@
 import pc from 'picocolors'
 import { describeEntries, groupByVersion, splitObsolete } from '../entries'
 import { isLiveVersion, matchesPattern } from '../functions'
-import { formatAgo, formatBytes, isoTime, renderTable, shortHash } from '../format'
+import { formatAgo, formatBytes, isoTime, plural, renderTable, shortHash } from '../format'
 import { scanFunctions } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
@@ -71,11 +71,11 @@ export function ls(pattern: string | undefined, options: LsOptions): void {
     const note =
       (cache.manifest ? '' : pc.dim('\n(no build manifest found: live versions are not marked)')) +
       (obsolete.length > 0
-        ? pc.dim(`\n(${obsolete.length} entries of an older key format, ${formatBytes(obsoleteBytes)}, not counted: no call can hit them; persist gc or persist verify removes them)`)
+        ? pc.dim(`\n(${plural(obsolete.length, 'entry', 'entries')} of an older key format, ${formatBytes(obsoleteBytes)}, not counted: no call can hit them; persist gc or persist verify removes them)`)
         : '')
     return `${renderTable(
       [{ title: 'FUNCTION' }, { title: 'VERSION' }, { title: 'STATE' }, { title: 'ENTRIES', align: 'right' }, { title: 'SIZE', align: 'right' }, { title: 'LAST USE' }],
       rows,
-    )}\n${pc.dim(`${result.length} function(s), ${formatBytes(total)} in ${cache.root}`)}${note}`
+    )}\n${pc.dim(`${plural(result.length, 'function', 'functions')}, ${formatBytes(total)} in ${cache.root}`)}${note}`
   })
 }

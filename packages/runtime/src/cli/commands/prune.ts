@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import pc from 'picocolors'
 import { sweepOrphanBlobs } from '../blobs'
 import { describeEntries } from '../entries'
-import { formatBytes, shortHash } from '../format'
+import { formatBytes, plural, shortHash } from '../format'
 import { isLiveVersion } from '../functions'
 import { scanVersion } from '../layoutScan'
 import { openCache } from '../openCache'
@@ -54,9 +54,9 @@ export function prune(options: PruneOptions): void {
   const data = { dir: cache.root, manifest: cache.manifest!.path, dryRun: Boolean(options.dryRun), removed, kept, keptForeign: [...keptForeign], bytes, orphanBlobs: blobs }
   print(options, data, () => {
     const verb = options.dryRun ? 'would remove' : 'removed'
-    const lines = removed.map((version) => `${pc.red('-')} ${version.id} ${shortHash(version.hash)} (${version.entries} entries, ${formatBytes(version.bytes)})`)
+    const lines = removed.map((version) => `${pc.red('-')} ${version.id} ${shortHash(version.hash)} (${plural(version.entries, 'entry', 'entries')}, ${formatBytes(version.bytes)})`)
     for (const fn of kept) lines.push(pc.dim(`  kept ${fn.id}: ${fn.reason}`))
-    lines.push(`${verb} ${removed.length} stale version(s), ${formatBytes(bytes)}`, ...keptLines(data.keptForeign))
+    lines.push(`${verb} ${plural(removed.length, 'stale version', 'stale versions')}, ${formatBytes(bytes)}`, ...keptLines(data.keptForeign))
     return lines.join('\n')
   })
 }

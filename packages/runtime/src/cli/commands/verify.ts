@@ -12,6 +12,7 @@ import { MANIFEST_TEMPORARY_RE } from '../../stores/layout'
 import { blobIntact, listBlobs, ORPHAN_AGE_MS } from '../blobs'
 import { checkEntryFile } from '../entryInfo'
 import { EXIT_FAILURE, EXIT_OK } from '../errors'
+import { plural } from '../format'
 import { scanFunctions, statFile, type TemporaryFile } from '../layoutScan'
 import { openCache } from '../openCache'
 import { type CommonOptions, print } from '../output'
@@ -108,9 +109,9 @@ export function verify(options: VerifyOptions): number {
       ...unreadable.map((problem) => `${pc.yellow('unreadable')} ${problem.path}: ${problem.reason}`),
       ...orphanBlobs.map((path) => `${pc.dim('blob no entry needs')} ${path}`),
       ...staleTemporary.map((path) => `${pc.dim('stale temporary file')} ${path}`),
-      `${entries.length} entries checked, ${ok} intact; ${verb} ${corrupt.length} corrupt entries, ${obsolete.length} entries of an older key format and ${staleTemporary.length} stale temporary files` +
-        (corruptBlobs.length + orphanBlobs.length > 0 ? `, ${corruptBlobs.length} corrupt and ${orphanBlobs.length} unneeded blobs` : '') +
-        (freshTemporary > 0 ? ` (${freshTemporary} recent temporary file(s) left for their writers)` : ''),
+      `${plural(entries.length, 'entry', 'entries')} checked, ${ok} intact; ${verb} ${plural(corrupt.length, 'corrupt entry', 'corrupt entries')}, ${plural(obsolete.length, 'entry', 'entries')} of an older key format and ${plural(staleTemporary.length, 'stale temporary file', 'stale temporary files')}` +
+        (corruptBlobs.length + orphanBlobs.length > 0 ? `, ${plural(corruptBlobs.length, 'corrupt blob', 'corrupt blobs')} and ${plural(orphanBlobs.length, 'unneeded blob', 'unneeded blobs')}` : '') +
+        (freshTemporary > 0 ? ` (${plural(freshTemporary, 'recent temporary file', 'recent temporary files')} left for their writers)` : ''),
     ]
     return lines.join('\n')
   })
