@@ -123,7 +123,7 @@ export function resolveFunction(meta: FunctionMeta, own: FunctionOptions, previo
     dir === undefined || kind === 'memory'
       ? undefined
       : new DiskStore({ dir, id, hash: meta.hash, version: options.version, format, async: meta.async, recordUse: mode !== 'readonly' })
-  const store: Store = memory && disk ? new HybridStore(memory, disk) : (memory ?? disk)!
+  const store: Store = memory && disk ? new HybridStore(memory, disk, mode !== 'refresh') : (memory ?? disk)!
   const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl)
   const seedIndex = resolveSeedParam(location, meta.params, options.seed, options.key, options.outFiles)
   const encode = createCallEncoder({ id, params: meta.params, kind: meta.kind }, keyWithoutOutFiles(options.key, outFiles))

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { configure } from '../src/index'
+import { configure, persisted } from '../src/index'
 import type { FunctionOptions } from '../src/options'
 import { persistedFn, useSandbox } from './helpers'
 
@@ -66,6 +66,16 @@ describe('refresh mode', () => {
     result = 'new'
     expect([f(1), f(1), await g(1), await g(1)]).toEqual(['new:1', 'new:1', 'new:1', 'new:1'])
     expect([f.calls.count, g.calls.count]).toEqual([2, 2])
+  })
+
+  it('a handle lookup under refresh reads the old entry without making the next call serve it', async () => {
+    const id = 'src/refresh.ts#handle-read'
+    syncFn(id, 'old')(1)
+    configure({ mode: 'refresh' })
+    const f = syncFn(id, 'new')
+    expect(await persisted(f).get(1)).toBe('old:1')
+    expect(f(1)).toBe('new:1')
+    expect(f.calls.count).toBe(1)
   })
 
   it('a configure() that changes nothing keeps what refresh computed', () => {

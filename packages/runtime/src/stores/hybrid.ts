@@ -7,12 +7,18 @@ export class HybridStore implements Store {
   constructor(
     readonly memory: MemoryStore,
     readonly disk: DiskStore,
+    /**
+     * Whether what is read from disk is kept in memory. Not in refresh mode, whose memory tier must hold only what
+     * this process computed: a handle's `get` must not make the next call serve the entry it was to replace.
+     */
+    private readonly keepsReads = true,
   ) {}
 
   get(key: EntryKey): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     const hit = this.memory.get(key)
     if (hit) return hit
     const entry = this.disk.get(key)
+    if (!this.keepsReads) return entry
     if (entry instanceof Promise) {
       return entry.then((found) => {
         if (found) this.memory.set(key, found)
